@@ -1,0 +1,1 @@
+"""Loading validated packages (directly or through a national adapter) into a workspace."""

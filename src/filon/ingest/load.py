@@ -1,0 +1,142 @@
+"""Validate a package and load it into a workspace, all or nothing.
+
+Rows are written from the very staging tables validation checked, typed by the standard,
+with their lineage (batch, source file, row). Files already loaded are recognised by their
+content hash and skipped, so re-running an ingest changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filon.engine.duckdb import quote_ident, sql_literal
+from filon.errors import InvalidData
+from filon.standard.model import Column, load_standard
+from filon.store.workspace import Batch, Workspace, now
+from filon.validate.checks import cell_value
+from filon.validate.package import StagedPackage, find_table_files, validate_package
+from filon.validate.problems import MAX_EXAMPLES, Problem, ValidationReport
+from filon.validate.reader import StagedFile
+
+Progress = Callable[[str], None]
+
+
+class IngestRejected(InvalidData):
+    """The package did not validate; the workspace was left untouched."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        super().__init__(f"{report.error_count()} problem(s) found in {report.package}; nothing was ingested",
+                         fix="run 'filon validate' on the folder, correct the files and ingest again")
+
+
+@dataclass
+class IngestResult:
+    workspace: Path
+    report: ValidationReport
+    loaded: list[Batch] = field(default_factory=list)
+    skipped: list[Batch] = field(default_factory=list)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ingest_package(folder: Path, workspace: Path, *, tables: list[str] | None = None,
+                   adapter: str | None = None, progress: Progress = lambda _m: None) -> IngestResult:
+    """Validate `folder` and load it into `workspace` (created if needed) in one transaction."""
+    std = load_standard()
+    ws = Workspace(workspace, create=True)
+    with ws.locked():
+        probe = ValidationReport(package=str(folder))
+        files = find_table_files(Path(folder), std, tables, probe)
+        existing = {b.batch_id: b for b in ws.batches}
+        wanted, skipped = [], []
+        hashes = {name: file_sha256(path) for name, path in files.items()}
+        for name in files:
+            batch_id = _batch_id(name, hashes[name])
+            (skipped.append(existing[batch_id]) if batch_id in existing else wanted.append(name))
+        if not wanted:
+            return IngestResult(Path(workspace), probe, skipped=skipped)
+        progress(f"validating {len(wanted)} file(s)")
+        known = {(t.name, c.name): f"SELECT {quote_ident(c.name)} AS id FROM ({ws.table_sql(t)})"
+                 for t in std for c in t.columns if _is_referenced(t.name, c.name)}
+        staged = validate_package(Path(folder), tables=wanted, con=ws.connect(), known_ids=known)
+        staged.report.problems[:0] = [p for p in probe.problems if p.code == "unknown_file"]
+        _check_against_workspace(staged, ws)
+        if not staged.report.valid:
+            raise IngestRejected(staged.report)
+        staging = ws.staging_dir()
+        loaded = []
+        for name, item in staged.files.items():
+            progress(f"loading {name} ({item.rows:,} rows)")
+            loaded.append(_write_batch(staged, item, hashes[name], staging, adapter))
+        ws.commit(loaded, staging)
+        return IngestResult(Path(workspace), staged.report, loaded=loaded, skipped=skipped)
+
+
+def _batch_id(table: str, sha256: str) -> str:
+    return "b" + hashlib.sha256(f"{table}:{sha256}".encode()).hexdigest()[:15]
+
+
+def _is_referenced(table: str, column: str) -> bool:
+    return any(c.references == (table, column) for t in load_standard() for c in t.columns)
+
+
+def _check_against_workspace(staged: StagedPackage, ws: Workspace) -> None:
+    """Ids must stay unique across batches: report rows whose id a loaded batch already has."""
+    for name, item in staged.files.items():
+        keys = list(item.table.primary_key)
+        if item.structural_errors or not ws.files(name) or not all(k in item.columns for k in keys):
+            continue
+        ws_key = " || '\x1f' || ".join(f"coalesce(CAST(w.{quote_ident(k)} AS VARCHAR), '')" for k in keys)
+        st_key = " || '\x1f' || ".join(f"coalesce({cell_value('s.' + quote_ident(k))}, '')" for k in keys)
+        sql = (f"SELECT s.rowid + {item.row_offset}, {st_key}, w._batch_id, w._source_file, w._source_row "
+               f"FROM {item.stage} s JOIN ({ws.table_sql(item.table)}) w ON {st_key} = {ws_key}")
+        clash = staged.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]  # type: ignore[index]
+        for row, key, batch, src, src_row in staged.con.execute(f"{sql} ORDER BY 1 LIMIT {MAX_EXAMPLES}").fetchall():
+            staged.report.add(Problem(
+                "error", "id_already_loaded",
+                f"{' / '.join(keys)} {key.replace(chr(31), ' / ')!r} is already in the workspace "
+                f"(batch {batch}, {src} row {src_row})",
+                f"give the row a new id, or remove batch {batch} first with 'filon batches remove'",
+                file=str(item.path), table=name, row=int(row), column=keys[0], value=key.replace(chr(31), " / "),
+                count=1))
+        if clash > MAX_EXAMPLES:
+            staged.report.problems[-1].count = clash - MAX_EXAMPLES + 1
+
+
+def _typed(col: Column, source: str | None) -> str:
+    if source is None:
+        return f"CAST(NULL AS {col.storage_type}) AS {quote_ident(col.name)}"
+    cell = cell_value(quote_ident(source))
+    if col.type in ("text", "string"):
+        expr = f"CASE WHEN {cell} IS NULL THEN NULL ELSE {quote_ident(source)} END"
+    elif col.type == "datetime":
+        expr = f"CAST(CAST({cell} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    elif col.storage_type == "VARCHAR":
+        expr = cell
+    else:
+        expr = f"CAST({cell} AS {col.storage_type})"
+    return f"{expr} AS {quote_ident(col.name)}"
+
+
+def _write_batch(staged: StagedPackage, item: StagedFile, sha: str, staging: Path, adapter: str | None) -> Batch:
+    batch_id = _batch_id(item.table.name, sha)
+    selects = [_typed(c, c.name if c.name in item.columns else None) for c in item.table.columns]
+    selects += [f"{quote_ident(x)}" for x in item.extra_columns]
+    selects += [f"{sql_literal(batch_id)} AS _batch_id", f"{sql_literal(str(item.path))} AS _source_file",
+                f"CAST(rowid + {item.row_offset} AS BIGINT) AS _source_row"]
+    target = staging / f"{batch_id}.parquet"
+    staged.con.execute(f"COPY (SELECT {', '.join(selects)} FROM {item.stage} ORDER BY rowid) TO "
+                       f"{sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)")
+    return Batch(batch_id=batch_id, table=item.table.name, source_file=str(item.path.resolve()), sha256=sha,
+                 rows=item.rows, ingested_at=now(), parquet=f"tables/{item.table.name}/{batch_id}.parquet",
+                 adapter=adapter, extra_columns=item.extra_columns)

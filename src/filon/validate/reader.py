@@ -1,0 +1,250 @@
+"""Read one table file into a DuckDB staging table of text columns, reporting structure problems.
+
+Everything is staged as text so that a bad cell is reported with its original value rather
+than failing a typed read. DuckDB streams the file (spilling to disk past its memory limit),
+so a file larger than RAM validates without being loaded into Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from filon.engine.duckdb import quote_ident, sql_literal
+from filon.standard.model import Table
+from filon.validate.problems import Problem, ValidationReport
+
+#: Delimiters people send instead of commas, with the name we show them.
+WRONG_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+@dataclass
+class StagedFile:
+    """A table file staged as text in DuckDB, ready for cell checks and loading."""
+
+    table: Table
+    path: Path
+    stage: str                      # DuckDB table name
+    columns: list[str]              # staged column names, in file order (standard names where matched)
+    row_offset: int                 # add to DuckDB rowid to get the row number users see
+    rows: int = 0
+    structural_errors: bool = False
+    extra_columns: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"
+
+    @property
+    def format(self) -> str:
+        return self.path.suffix.lower().lstrip(".")
+
+    def row_sql(self) -> str:
+        return f"(rowid + {self.row_offset})"
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, stage: str,
+               report: ValidationReport) -> StagedFile | None:
+    """Stage `path` as table `stage`; return None when the file cannot be read at all."""
+    if path.stat().st_size == 0:
+        report.add(_file_problem(path, table, "empty_file", "the file is empty",
+                                 "export the table again; an empty file has not even a header row"))
+        return None
+    if path.suffix.lower() == ".parquet":
+        return _stage_parquet(con, table, path, stage, report)
+    return _stage_csv(con, table, path, stage, report)
+
+
+def _file_problem(path: Path, table: Table, code: str, message: str, fix: str,
+                  *, row: int | None = None, column: str | None = None, value: str | None = None,
+                  severity: str = "error") -> Problem:
+    return Problem(severity=severity, code=code, message=message, fix=fix, file=str(path),  # type: ignore[arg-type]
+                   table=table.name, row=row, column=column, value=value)
+
+
+def _read_head(path: Path) -> tuple[bytes, str]:
+    with path.open("rb") as fh:
+        head = fh.read(256 * 1024)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head, "utf-16"
+    try:
+        head.decode("utf-8")
+        return head, "utf-8"
+    except UnicodeDecodeError as err:
+        # A multi-byte character cut at the sample's end is still UTF-8.
+        return head, "utf-8" if err.start >= len(head) - 3 else "latin-1"
+
+
+def _header(path: Path, table: Table, report: ValidationReport) -> tuple[list[str], str] | None:
+    head, encoding = _read_head(path)
+    if encoding == "utf-16":
+        report.add(_file_problem(path, table, "bad_encoding", "the file is UTF-16, not UTF-8",
+                                 "save it as 'CSV UTF-8 (comma delimited)'"))
+        return None
+    text = head.decode("utf-8" if encoding == "utf-8" else "latin-1", errors="replace").lstrip("\ufeff")
+    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0].rstrip("\r"))), [])
+    if len(first) <= 1:
+        line = first[0] if first else ""
+        for sep, name in WRONG_DELIMITERS.items():
+            if sep in line:
+                report.add(_file_problem(
+                    path, table, "wrong_delimiter", f"columns are separated by {name}, not commas", row=1,
+                    value=line[:120], fix="save the file as CSV with commas between columns "
+                    "(in a spreadsheet: 'CSV UTF-8 (comma delimited)'), or ingest it with a national adapter"))
+                return None
+    return first, encoding
+
+
+def _normalize_header(path: Path, table: Table, header: list[str], report: ValidationReport) -> list[str] | None:
+    """Map header cells to standard column names; report missing, duplicate and unknown columns."""
+    names: list[str] = []
+    for raw in header:
+        name = raw.strip()
+        lowered = re.sub(r"\s+", "_", name.lower())
+        if name not in table.by_name and lowered in table.by_name:
+            report.add(_file_problem(path, table, "renamed_column", f"column '{raw}' was read as '{lowered}'",
+                                     f"name the column exactly '{lowered}'", row=1, column=raw, severity="warning"))
+            name = lowered
+        names.append(name)
+    ok = True
+    seen: set[str] = set()
+    for name in names:
+        if not name:
+            report.add(_file_problem(path, table, "empty_header", "a column has no name in the header row",
+                                     "give every column a name, or delete the empty column", row=1))
+            ok = False
+        elif name in seen:
+            report.add(_file_problem(path, table, "duplicate_column", "the column appears twice in the header",
+                                     "keep one of the two columns", row=1, column=name))
+            ok = False
+        seen.add(name)
+    for col in table.required:
+        if col.name not in seen:
+            report.add(_file_problem(
+                path, table, "missing_column", "a required column is missing from the header",
+                f"add a column named '{col.name}' ({col.description.rstrip('.')}); columns found: "
+                f"{', '.join(n for n in names if n) or 'none'}", row=1, column=col.name))
+            ok = False
+    for name in names:
+        if name and name not in table.by_name:
+            report.add(_file_problem(
+                path, table, "unknown_column", "the column is not part of the standard; it is kept as text",
+                "nothing to do if it is intended; check the spelling otherwise", row=1, column=name,
+                severity="warning"))
+    return names if ok else None
+
+
+def _read_csv_sql(path: Path, names: list[str], encoding: str, rejects: str) -> str:
+    columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
+    return (f"SELECT * FROM read_csv({sql_literal(str(path))}, header = true, delim = ',', quote = '\"', "
+            f"escape = '\"', auto_detect = false, columns = {columns}, strict_mode = true, "
+            f"encoding = '{encoding}', store_rejects = true, rejects_table = '{rejects}', "
+            f"rejects_scan = '{rejects}_scan', max_line_size = 10000000)")
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, stage: str,
+               report: ValidationReport) -> StagedFile | None:
+    found = _header(path, table, report)
+    if found is None:
+        return None
+    header, encoding = found
+    names = _normalize_header(path, table, header, report)
+    if names is None:
+        return None
+    rejects = f"{stage}_rejects"
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_read_csv_sql(path, names, encoding, rejects)}")
+    except duckdb.Error as err:
+        if "unicode" not in str(err).lower() or encoding != "utf-8":
+            report.add(_file_problem(path, table, "unreadable", f"the file cannot be read as CSV: {_first_line(err)}",
+                                     "check that it is a comma-separated text file exported from the source system"))
+            return None
+        line = _line_of(err)
+        report.add(_file_problem(
+            path, table, "not_utf8", "the file is not UTF-8; it was read as Latin-1 (ISO-8859-1)", row=line,
+            fix="check that accented names read correctly, and save the file as UTF-8 to silence this",
+            severity="warning"))
+        encoding = "latin-1"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_read_csv_sql(path, names, encoding, rejects)}")
+    staged = StagedFile(table=table, path=path, stage=stage, columns=names, row_offset=2, encoding=encoding,
+                        extra_columns=[n for n in names if n not in table.by_name])
+    staged.rows = con.execute(f"SELECT count(*) FROM {stage}").fetchone()[0]  # type: ignore[index]
+    _report_rejects(con, staged, rejects, report)
+    return staged
+
+
+def _report_rejects(con: duckdb.DuckDBPyConnection, staged: StagedFile, rejects: str,
+                    report: ValidationReport) -> None:
+    rows = con.execute(f"SELECT line, column_name, error_type, csv_line FROM {rejects} ORDER BY line").fetchall()
+    if not rows:
+        return
+    staged.structural_errors = True
+    last_line = max(r[0] for r in rows)
+    total_lines = staged.rows + len(rows) + 1
+    for line, column, kind, text in rows[:50]:
+        truncated = line >= last_line and line >= total_lines - 1 and kind in ("MISSING COLUMNS", "UNQUOTED VALUE")
+        if truncated:
+            message = "the last line is incomplete: the file looks truncated"
+            fix = "export or copy the file again; it was cut off before its end"
+        elif kind == "MISSING COLUMNS":
+            message = "the line has fewer cells than the header"
+            fix = "add the missing cells (empty ones too) so every line has one cell per header column"
+        elif kind == "TOO MANY COLUMNS":
+            message = "the line has more cells than the header"
+            fix = "quote values that contain commas (\"Minera, S.A.C.\") or remove the extra cells"
+        elif kind == "UNQUOTED VALUE":
+            message = "a quoted value is not closed"
+            fix = "close the quote, and double any quote inside a value (\"\")"
+        else:
+            message = f"the line cannot be read ({kind.lower()})"
+            fix = "check the quoting and the number of cells on this line"
+        report.add(_file_problem(staged.path, staged.table, "bad_line", message, fix, row=int(line),
+                                 column=column, value=(text or "").rstrip("\r\n")[:200]))
+    if len(rows) > 50:
+        report.problems[-1].count = len(rows) - 49
+    report.add(_file_problem(staged.path, staged.table, "cells_not_checked",
+                             "cell checks were skipped because some lines could not be read",
+                             "fix the lines above and validate again", severity="warning"))
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path, stage: str,
+                   report: ValidationReport) -> StagedFile | None:
+    try:
+        schema = con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_literal(str(path))})").fetchall()
+    except duckdb.Error as err:
+        report.add(_file_problem(path, table, "unreadable", f"the Parquet file cannot be read: {_first_line(err)}",
+                                 "write the file again; it may be truncated or not Parquet at all"))
+        return None
+    names = _normalize_header(path, table, [r[0] for r in schema], report)
+    if names is None:
+        return None
+    selects = []
+    for (orig, dtype, *_), name in zip(schema, names):
+        src = quote_ident(orig)
+        if dtype in ("BLOB", "GEOMETRY") and table.by_name.get(name) and table.by_name[name].type == "geometry":
+            expr = f"filon_wkb_to_wkt({src})"
+        else:
+            expr = f"CAST({src} AS VARCHAR)"
+        selects.append(f"{expr} AS {quote_ident(name)}")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {', '.join(selects)} "
+                    f"FROM read_parquet({sql_literal(str(path))})")
+    except duckdb.Error as err:
+        report.add(_file_problem(path, table, "unreadable", f"the Parquet file cannot be read: {_first_line(err)}",
+                                 "write the file again; it may be truncated or corrupt"))
+        return None
+    staged = StagedFile(table=table, path=path, stage=stage, columns=names, row_offset=1,
+                        extra_columns=[n for n in names if n not in table.by_name])
+    staged.rows = con.execute(f"SELECT count(*) FROM {stage}").fetchone()[0]  # type: ignore[index]
+    return staged
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0][:300]
+
+
+def _line_of(err: Exception) -> int | None:
+    match = re.search(r"Line:\s*(\d+)", str(err))
+    return int(match.group(1)) if match else None

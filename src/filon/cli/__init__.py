@@ -1,0 +1,1 @@
+"""The `filon` command line: one module per command group."""

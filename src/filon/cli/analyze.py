@@ -1,0 +1,42 @@
+"""`filon analyze`: run every detector and write alerts and the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from filon.cli.console import console
+from filon.detect.runner import AnalysisResult, run_analysis
+from filon.errors import DetectorError
+
+
+def analyze(
+    source: Path = typer.Argument(..., help="Workspace (from 'filon ingest') or a package folder."),
+    out: Path = typer.Option(Path("filon-results"), "--out", "-o", help="Folder for alerts.csv, alerts.parquet, alerts.json and report.html."),
+    detectors: str = typer.Option("", "--detectors", "-d", help="Only these typologies, comma-separated."),
+) -> None:
+    """Run every registered detector; write OUT/alerts.csv (.parquet, .json) and OUT/report.html."""
+    codes = [c.strip() for c in detectors.split(",") if c.strip()] or None
+    with console.status("analysing…") as status:
+        result = run_analysis(source, out, detectors=codes, progress=lambda m: status.update(escape(m)))
+    show_result(result)
+    if result.failures:
+        raise DetectorError("; ".join(f"detector {c} failed: {m}" for c, m in result.failures.items())
+                            + ". The other detectors' alerts were written. Run with --debug and report this.")
+
+
+def show_result(result: AnalysisResult) -> None:
+    table = Table(title="Alerts by detector")
+    table.add_column("typology")
+    table.add_column("version")
+    table.add_column("alerts", justify="right")
+    for d in result.detectors:
+        table.add_row(d["code"], d["version"], "[red]failed[/]" if d.get("failed") else f"{d['alerts']:,}")
+    console.print(table)
+    for a in result.alerts[:5]:
+        console.print(f"  [bold]{a.score:.2f}[/] {a.typology} {escape(a.subject_id)} ({a.country or '-'}, {a.period or '-'}): "
+                      f"{escape(a.explanation)}")
+    console.print(f"{len(result.alerts):,} alert(s). Report: [bold]{escape(str((result.out / 'report.html').resolve()))}[/]")

@@ -1,0 +1,66 @@
+"""`filon ingest` and `filon adapters`: load packages, directly or from national shapes."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from filon.cli.console import console, show_report
+from filon.ingest.load import IngestRejected, ingest_package
+
+adapters_app = typer.Typer(help="Adapters that read national and international shapes into the standard.",
+                           no_args_is_help=True)
+
+
+def ingest(
+    source: Path = typer.Argument(..., help="Package folder in the standard, or a file/folder for --adapter."),
+    workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace folder (created if missing)."),
+    adapter: str = typer.Option("", "--adapter", "-a", help="Read SOURCE with this adapter (see 'filon adapters list')."),
+    tables: str = typer.Option("", "--tables", "-t", help="Only these tables, comma-separated."),
+) -> None:
+    """Validate a package and load it into a workspace, all or nothing.
+
+    Files already loaded (same content) are skipped, so running it twice changes nothing.
+    If any file is invalid, nothing is loaded and the problems are listed.
+    """
+    wanted = [t.strip() for t in tables.split(",") if t.strip()] or None
+    with tempfile.TemporaryDirectory(prefix="filon-adapter-") as tmp:
+        folder = source
+        if adapter:
+            from filon.ingest.adapters import get_adapter
+
+            chosen = get_adapter(adapter)
+            folder = Path(tmp)
+            for warning in chosen.convert(source, folder):
+                console.print(f"[yellow]warning[/] ({escape(chosen.name)}): {escape(warning)}")
+        with console.status("ingesting…") as status:
+            try:
+                result = ingest_package(folder, workspace, tables=wanted, adapter=adapter or None,
+                                        progress=lambda m: status.update(escape(m)))
+            except IngestRejected as err:
+                show_report(err.report)
+                raise
+    if result.report.warnings:
+        show_report(result.report)
+    for b in result.loaded:
+        console.print(f"[green]loaded[/] {b.table}: {b.rows:,} rows from {escape(b.source_file)} (batch {b.batch_id})")
+    for b in result.skipped:
+        console.print(f"[dim]already loaded[/] {b.table} from {escape(b.source_file)} (batch {b.batch_id})")
+    console.print(f"Workspace: {escape(str(workspace))}")
+
+
+@adapters_app.command("list")
+def list_adapters() -> None:
+    """Show every adapter with the tables it produces."""
+    from filon.ingest.adapters import list_adapters as _list
+
+    table = Table(title="Adapters (use with: filon ingest SOURCE --adapter NAME --workspace WS)")
+    for col in ("name", "reads", "tables"):
+        table.add_column(col, overflow="fold")
+    for a in _list():
+        table.add_row(a.name, a.title, ", ".join(a.tables))
+    console.print(table)

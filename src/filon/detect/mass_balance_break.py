@@ -1,0 +1,127 @@
+"""mass_balance_break: a node sells and exports more fine metal than it bought and produced.
+
+Per actor, commodity and calendar year:
+  out = fine metal sold in `trades` (as seller) + fine metal exported in `exports`
+  in  = fine metal bought in `trades` (as buyer) + production of the rights it holds
+        (or of which it is the declared producer)
+An alert fires when out exceeds in by more than the tolerance (stock carried between years,
+moisture and rounding) and by more than a minimum mass. Exports without a fine mass count
+their net mass times a typical purity for the product, and say so in the evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from filon.detect.alerts import Alert
+from filon.detect.context import DetectContext
+from filon.detect.prices import yearly_price_sql
+from filon.detect.registry import detector
+
+
+@dataclass(frozen=True)
+class Params:
+    #: Share of the inflow that may be exceeded without an alert (stock carried over a year end).
+    tolerance: float = 0.05
+    #: Smallest unexplained fine mass worth an alert, in kg.
+    min_excess_kg: float = 1.0
+    #: Purity assumed for exports declared without a fine mass, by product.
+    purity_bullion: float = 0.995
+    purity_dore: float = 0.85
+    #: Unexplained share of the outflow at which the score reaches 1.
+    full_score_share: float = 0.5
+    #: Lineage pointers kept in the evidence.
+    max_sources: int = 5
+
+
+#: Commodity implied by an HS heading when an export does not name it.
+HS_COMMODITY = {"7108": "Au", "7106": "Ag", "2603": "Cu", "2608": "Zn", "2609": "Sn", "2607": "Pb", "2805": "Hg"}
+
+
+def _flows_sql(p: Params) -> str:
+    hs = " ".join(f"WHEN left(hs_code, 4) = '{h}' THEN '{c}'" for h, c in HS_COMMODITY.items())
+    return f"""
+    WITH exp AS (
+      SELECT exporter_id AS actor_id, coalesce(commodity, CASE {hs} END) AS commodity,
+             CAST(year(date) AS VARCHAR) AS year,
+             coalesce(fine_mass_kg, net_mass_kg * CASE product WHEN 'bullion' THEN {p.purity_bullion}
+                      WHEN 'dore' THEN {p.purity_dore} END) AS kg,
+             fine_mass_kg IS NULL AS estimated, value_usd, _source_file, _source_row, declaration_id AS ref
+      FROM exports),
+    flows AS (
+      SELECT seller_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year, 'sold' AS flow,
+             fine_mass_kg AS kg, false AS estimated, value_usd, _source_file, _source_row, record_id AS ref FROM trades
+      UNION ALL
+      SELECT actor_id, commodity, year, 'exported', kg, estimated, value_usd, _source_file, _source_row, ref
+      FROM exp WHERE kg IS NOT NULL AND commodity IS NOT NULL
+      UNION ALL
+      SELECT buyer_id, commodity, CAST(year(date) AS VARCHAR), 'bought', fine_mass_kg, false, value_usd,
+             _source_file, _source_row, record_id FROM trades
+      UNION ALL
+      SELECT coalesce(p.producer_id, r.holder_id), p.commodity, left(p.period, 4), 'produced', p.fine_mass_kg, false,
+             p.value_usd, p._source_file, p._source_row, p.record_id
+      FROM production p LEFT JOIN mining_rights r USING (right_id)
+    )"""
+
+
+def _balance_sql(p: Params) -> str:
+    return _flows_sql(p) + f""",
+    bal AS (
+      SELECT actor_id, commodity, year,
+        coalesce(sum(kg) FILTER (WHERE flow = 'sold'), 0) AS sold_kg,
+        coalesce(sum(kg) FILTER (WHERE flow = 'exported'), 0) AS exported_kg,
+        coalesce(sum(kg) FILTER (WHERE flow = 'bought'), 0) AS bought_kg,
+        coalesce(sum(kg) FILTER (WHERE flow = 'produced'), 0) AS produced_kg,
+        count(*) FILTER (WHERE flow IN ('sold', 'exported')) AS out_records,
+        count(*) FILTER (WHERE flow IN ('bought', 'produced')) AS in_records,
+        count(*) FILTER (WHERE estimated) AS estimated_exports,
+        sum(value_usd) FILTER (WHERE flow IN ('sold', 'exported')) AS out_value_usd
+      FROM flows WHERE actor_id IS NOT NULL GROUP BY ALL)
+    SELECT b.*, b.sold_kg + b.exported_kg AS out_kg, b.bought_kg + b.produced_kg AS in_kg,
+           a.country, a.name, a.roles, a.kind, pr.usd_per_kg, pr.source AS price_source
+    FROM bal b LEFT JOIN actors a USING (actor_id)
+    LEFT JOIN ({yearly_price_sql()}) pr USING (commodity, year)
+    WHERE b.sold_kg + b.exported_kg > (b.bought_kg + b.produced_kg) * (1 + {p.tolerance})
+      AND b.sold_kg + b.exported_kg - (b.bought_kg + b.produced_kg) > {p.min_excess_kg}
+    ORDER BY actor_id, commodity, year"""
+
+
+def _sources(ctx: DetectContext, p: Params, actor: str, commodity: str, year: str) -> list[dict]:
+    rows = ctx.query(_flows_sql(p) + f"""
+        SELECT flow, ref, kg, _source_file AS file, _source_row AS row FROM flows
+        WHERE actor_id = ? AND commodity = ? AND year = ? AND flow IN ('sold', 'exported')
+        ORDER BY kg DESC, ref LIMIT {int(p.max_sources)}""", [actor, commodity, year])
+    return [{"flow": r["flow"], "id": r["ref"], "fine_kg": round(r["kg"], 3), "file": r["file"], "row": r["row"]}
+            for r in rows]
+
+
+@detector("mass_balance_break", version="1.0", title="Mass balance break",
+          subject_type="actor", params=Params, tables=("trades", "exports", "production", "mining_rights", "actors", "prices"))
+def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+    """An actor sells and exports more fine metal in a year than it bought and produced, beyond
+    a tolerance for stock carried between years; the unexplained metal is likely of illegal origin."""
+    alerts = []
+    for r in ctx.query(_balance_sql(p)):
+        excess = r["out_kg"] - r["in_kg"]
+        share = excess / r["out_kg"]
+        unit_value = r["usd_per_kg"] or (r["out_value_usd"] / r["out_kg"] if r["out_value_usd"] else None)
+        name = r["name"] or r["actor_id"]
+        alerts.append(Alert(
+            typology="mass_balance_break", subject_type="actor", subject_id=r["actor_id"], country=r["country"],
+            period=r["year"], score=min(1.0, share / p.full_score_share),
+            value_at_risk_usd=excess * unit_value if unit_value else None,
+            explanation=(f"{name} sold and exported {r['out_kg']:,.1f} kg of fine {r['commodity']} in {r['year']} "
+                         f"but bought and produced only {r['in_kg']:,.1f} kg: {excess:,.1f} kg "
+                         f"({share:.0%} of its sales) has no documented source."),
+            evidence={
+                "commodity": r["commodity"], "year": r["year"], "actor_name": r["name"], "roles": r["roles"],
+                "sold_kg": round(r["sold_kg"], 3), "exported_kg": round(r["exported_kg"], 3),
+                "bought_kg": round(r["bought_kg"], 3), "produced_kg": round(r["produced_kg"], 3),
+                "unexplained_kg": round(excess, 3), "unexplained_share": round(share, 4),
+                "tolerance": p.tolerance, "out_records": r["out_records"], "in_records": r["in_records"],
+                "exports_with_estimated_fine_mass": r["estimated_exports"],
+                "price_usd_per_kg": round(unit_value, 2) if unit_value else None,
+                "price_source": r["price_source"] or ("declared unit value" if unit_value else None),
+                "sources": _sources(ctx, p, r["actor_id"], r["commodity"], r["year"]),
+            }))
+    return alerts

@@ -1,0 +1,46 @@
+"""Writing alerts as CSV, Parquet and JSON, safe to open in a spreadsheet.
+
+Values come from agencies' files and may start with `=`, `+`, `-` or `@`; a spreadsheet
+would run them as formulas. Every text cell that could be read as a formula is prefixed
+with an apostrophe (OWASP's CSV-injection advice); numbers are left as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from filon.detect.alerts import ALERT_COLUMNS
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: Any) -> Any:
+    """Neutralise a text cell a spreadsheet would evaluate as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] = ALERT_COLUMNS) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: escape_cell(row.get(k)) for k in columns})
+
+
+def write_parquet(path: Path, rows: list[dict[str, Any]]) -> None:
+    schema = pa.schema([(c, pa.float64() if c in ("score", "value_at_risk_usd") else pa.string()) for c in ALERT_COLUMNS])
+    table = pa.Table.from_pylist([{c: r.get(c) for c in ALERT_COLUMNS} for r in rows], schema=schema)
+    pq.write_table(table, path, compression="zstd")
+
+
+def write_json(path: Path, rows: list[dict[str, Any]]) -> None:
+    data = [{**r, "evidence": json.loads(r["evidence"])} for r in rows]
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")

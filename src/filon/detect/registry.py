@@ -1,0 +1,60 @@
+"""The detector registry: each typology is a small function of tables to alerts.
+
+A detector registers under its typology code with a version, a title, a description and a
+parameters dataclass whose defaults work. Modules are listed explicitly in `MODULES` and
+imported only when detectors are first asked for, so importing filon does no work.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from filon.detect.alerts import Alert
+from filon.detect.context import DetectContext
+
+#: Modules under `filon.detect` that register detectors.
+MODULES = ("mass_balance_break",)
+
+DetectFn = Callable[[DetectContext, Any], list[Alert]]
+
+
+@dataclass(frozen=True)
+class Detector:
+    code: str
+    version: str
+    title: str
+    description: str
+    subject_type: str
+    params: type
+    tables: tuple[str, ...]
+    run: DetectFn
+
+    def describe_params(self) -> dict[str, Any]:
+        defaults = self.params()
+        return {f.name: getattr(defaults, f.name) for f in fields(self.params)}
+
+
+_REGISTRY: dict[str, Detector] = {}
+
+
+def detector(code: str, *, version: str, title: str, subject_type: str, params: type,
+             tables: tuple[str, ...]) -> Callable[[DetectFn], DetectFn]:
+    """Register `fn` as the detector of typology `code`. The docstring becomes its description."""
+    def wrap(fn: DetectFn) -> DetectFn:
+        if code in _REGISTRY and _REGISTRY[code].run is not fn:
+            raise ValueError(f"two detectors registered for typology {code!r}")
+        _REGISTRY[code] = Detector(code=code, version=version, title=title,
+                                   description=" ".join((fn.__doc__ or "").split()), subject_type=subject_type,
+                                   params=params, tables=tables, run=fn)
+        return fn
+    return wrap
+
+
+def all_detectors() -> dict[str, Detector]:
+    """Every registered detector, by typology code."""
+    for name in MODULES:
+        importlib.import_module(f"filon.detect.{name}")
+    return dict(sorted(_REGISTRY.items()))

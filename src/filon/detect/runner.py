@@ -1,0 +1,117 @@
+"""`filon analyze`: run every registered detector on a workspace or a package folder.
+
+Outputs are written into a hidden folder first and moved into place at the end, so an
+interrupted run never leaves a half-written alerts.csv beside an old report.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from filon import __version__
+from filon.detect.alerts import Alert, sort_key
+from filon.detect.context import DetectContext
+from filon.detect.output import write_csv, write_json, write_parquet
+from filon.detect.registry import Detector, all_detectors
+from filon.errors import UsageError
+from filon.standard.model import load_standard
+from filon.store.workspace import MANIFEST, Workspace
+
+Progress = Callable[[str], None]
+OUTPUT_FILES = {"alerts.csv": "alerts.csv", "alerts.parquet": "alerts.parquet", "alerts.json": "alerts.json",
+                "report.html": "report.html"}
+
+
+@dataclass
+class AnalysisResult:
+    out: Path
+    alerts: list[Alert]
+    detectors: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for a in self.alerts:
+            out[a.typology] = out.get(a.typology, 0) + 1
+        return out
+
+
+def open_source(source: Path, progress: Progress, tmp: Path) -> Workspace:
+    """A workspace as it is, or a package folder ingested into a throw-away workspace."""
+    if (source / MANIFEST).exists():
+        return Workspace(source)
+    if not source.exists():
+        raise UsageError(f"{source} does not exist. Give a workspace (made by 'filon ingest') or a package folder.")
+    from filon.ingest.load import ingest_package  # a package folder needs validating first
+
+    progress(f"{source} is a package folder: validating and loading it into a temporary workspace")
+    ingest_package(source, tmp / "workspace", progress=progress)
+    return Workspace(tmp / "workspace")
+
+
+def select_detectors(codes: list[str] | None) -> list[Detector]:
+    registry = all_detectors()
+    if not codes:
+        return list(registry.values())
+    unknown = [c for c in codes if c not in registry]
+    if unknown:
+        raise UsageError(f"unknown detector(s): {', '.join(unknown)}. Available: {', '.join(registry)}")
+    return [registry[c] for c in codes]
+
+
+def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
+                 ground_truth: list[dict[str, Any]] | None = None, progress: Progress = lambda _m: None) -> AnalysisResult:
+    chosen = select_detectors(detectors)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".filon-", dir=out) as tmpname:
+        tmp = Path(tmpname)
+        ws = open_source(Path(source), progress, tmp)
+        ctx = DetectContext(ws.connect())
+        result = AnalysisResult(out=out, alerts=[])
+        for det in chosen:
+            progress(f"running {det.code}")
+            try:
+                found = det.run(ctx, det.params())
+            except Exception as err:  # one broken detector must not hide the others' findings
+                result.failures[det.code] = f"{type(err).__name__}: {err}"
+                found = []
+            result.alerts.extend(found)
+            result.detectors.append({"code": det.code, "version": det.version, "title": det.title,
+                                     "description": det.description, "alerts": len(found),
+                                     "failed": result.failures.get(det.code)})
+        result.alerts.sort(key=sort_key)
+        rows = [a.to_row() for a in result.alerts]
+        write_csv(tmp / "alerts.csv", rows)
+        write_parquet(tmp / "alerts.parquet", rows)
+        write_json(tmp / "alerts.json", rows)
+        _write_report(tmp / "report.html", rows, ws, source, result, ground_truth)
+        for name in OUTPUT_FILES:
+            os.replace(tmp / name, out / name)
+        shutil.rmtree(tmp / "workspace", ignore_errors=True)
+    return result
+
+
+def _write_report(path: Path, rows: list[dict[str, Any]], ws: Workspace, source: Path, result: AnalysisResult,
+                  ground_truth: list[dict[str, Any]] | None) -> None:
+    import json
+
+    from filon.report import write_report
+
+    alerts = [{**r, "evidence": json.loads(r["evidence"])} for r in rows]
+    context = {
+        "title": "filon analysis", "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "source": str(source), "standard_version": load_standard().version, "filon_version": __version__,
+        "row_counts": ws.row_counts(), "detectors": result.detectors,
+        "files": {k: v for k, v in OUTPUT_FILES.items() if k != "report.html"},
+    }
+    if ground_truth is not None:
+        found = {(a.typology, a.subject_id) for a in result.alerts}
+        context["ground_truth"] = [{**g, "found": (g["typology"], g["subject_id"]) in found} for g in ground_truth]
+    write_report(path, alerts, context)

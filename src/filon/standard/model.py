@@ -98,7 +98,15 @@ class Standard:
         return list(self.tables)
 
 
+_COLUMN_KEYS = {"name", "type", "description", "required", "values", "unit", "minimum", "maximum",
+                "references", "geometry_types", "scheme_column"}
+
+
 def _column(raw: dict[str, Any], table: str) -> Column:
+    unknown = set(raw) - _COLUMN_KEYS
+    if unknown:
+        raise ValueError(f"tables/{table}.yaml: column {raw.get('name')} has unknown keys {sorted(unknown)} "
+                         "(quote descriptions that contain commas)")
     ctype = raw["type"]
     if ctype not in COLUMN_TYPES:
         raise ValueError(f"tables/{table}.yaml: column {raw['name']} has unknown type {ctype!r}")

@@ -64,25 +64,36 @@ def _file_problem(path: Path, table: Table, code: str, message: str, fix: str,
                    table=table.name, row=row, column=column, value=value)
 
 
-def _read_head(path: Path) -> tuple[bytes, str]:
+def _read_head(path: Path) -> tuple[bytes, str, int | None]:
+    """The first 256 KiB, the encoding they suggest, and the line of the first non-UTF-8 byte."""
     with path.open("rb") as fh:
         head = fh.read(256 * 1024)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return head, "utf-16"
+        return head, "utf-16", None
     try:
         head.decode("utf-8")
-        return head, "utf-8"
+        return head, "utf-8", None
     except UnicodeDecodeError as err:
-        # A multi-byte character cut at the sample's end is still UTF-8.
-        return head, "utf-8" if err.start >= len(head) - 3 else "latin-1"
+        if err.start >= len(head) - 3:  # a multi-byte character cut at the sample's end is still UTF-8
+            return head, "utf-8", None
+        return head, "latin-1", head.count(b"\n", 0, err.start) + 1
+
+
+def _latin1_warning(path: Path, table: Table, line: int | None) -> Problem:
+    return _file_problem(
+        path, table, "not_utf8", "the file is not UTF-8; it was read as Latin-1 (ISO-8859-1)", row=line,
+        fix="check that accented names read correctly, and save the file as UTF-8 to silence this",
+        severity="warning")
 
 
 def _header(path: Path, table: Table, report: ValidationReport) -> tuple[list[str], str] | None:
-    head, encoding = _read_head(path)
+    head, encoding, bad_line = _read_head(path)
     if encoding == "utf-16":
         report.add(_file_problem(path, table, "bad_encoding", "the file is UTF-16, not UTF-8",
                                  "save it as 'CSV UTF-8 (comma delimited)'"))
         return None
+    if encoding == "latin-1":
+        report.add(_latin1_warning(path, table, bad_line))
     text = head.decode("utf-8" if encoding == "utf-8" else "latin-1", errors="replace").lstrip("\ufeff")
     first = next(csv.reader(io.StringIO(text.split("\n", 1)[0].rstrip("\r"))), [])
     if len(first) <= 1:
@@ -136,6 +147,13 @@ def _normalize_header(path: Path, table: Table, header: list[str], report: Valid
     return names if ok else None
 
 
+def _restage(con: duckdb.DuckDBPyConnection, stage: str, path: Path, names: list[str], encoding: str,
+             rejects: str) -> None:
+    """(Re)create the staging table; rejects of an earlier attempt are dropped, not appended to."""
+    con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_read_csv_sql(path, names, encoding, rejects)}")
+
+
 def _read_csv_sql(path: Path, names: list[str], encoding: str, rejects: str) -> str:
     columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
     return (f"SELECT * FROM read_csv({sql_literal(str(path))}, header = true, delim = ',', quote = '\"', "
@@ -155,19 +173,21 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, stage: 
         return None
     rejects = f"{stage}_rejects"
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_read_csv_sql(path, names, encoding, rejects)}")
+        _restage(con, stage, path, names, encoding, rejects)
     except duckdb.Error as err:
         if "unicode" not in str(err).lower() or encoding != "utf-8":
             report.add(_file_problem(path, table, "unreadable", f"the file cannot be read as CSV: {_first_line(err)}",
                                      "check that it is a comma-separated text file exported from the source system"))
             return None
-        line = _line_of(err)
-        report.add(_file_problem(
-            path, table, "not_utf8", "the file is not UTF-8; it was read as Latin-1 (ISO-8859-1)", row=line,
-            fix="check that accented names read correctly, and save the file as UTF-8 to silence this",
-            severity="warning"))
+        report.add(_latin1_warning(path, table, _line_of(err)))
         encoding = "latin-1"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_read_csv_sql(path, names, encoding, rejects)}")
+        _restage(con, stage, path, names, encoding, rejects)
+    if encoding == "utf-8":
+        bad = con.execute(f"SELECT min(line) FROM {rejects} WHERE error_type = 'INVALID ENCODING'").fetchone()
+        if bad and bad[0] is not None:  # a non-UTF-8 byte past the sniffed head of the file
+            report.add(_latin1_warning(path, table, int(bad[0])))
+            encoding = "latin-1"
+            _restage(con, stage, path, names, encoding, rejects)
     staged = StagedFile(table=table, path=path, stage=stage, columns=names, row_offset=2, encoding=encoding,
                         extra_columns=[n for n in names if n not in table.by_name])
     staged.rows = con.execute(f"SELECT count(*) FROM {stage}").fetchone()[0]  # type: ignore[index]
@@ -177,14 +197,17 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, stage: 
 
 def _report_rejects(con: duckdb.DuckDBPyConnection, staged: StagedFile, rejects: str,
                     report: ValidationReport) -> None:
-    rows = con.execute(f"SELECT line, column_name, error_type, csv_line FROM {rejects} ORDER BY line").fetchall()
+    rows = con.execute(f"SELECT line, arg_min(column_name, column_idx), arg_min(error_type, column_idx), "
+                       f"arg_min(csv_line, column_idx) FROM {rejects} GROUP BY line ORDER BY line").fetchall()
     if not rows:
         return
     staged.structural_errors = True
-    last_line = max(r[0] for r in rows)
-    total_lines = staged.rows + len(rows) + 1
+    last_line = rows[-1][0]
+    with staged.path.open("rb") as fh:
+        fh.seek(-1, 2)
+        ends_cleanly = fh.read(1) == b"\n"
     for line, column, kind, text in rows[:50]:
-        truncated = line >= last_line and line >= total_lines - 1 and kind in ("MISSING COLUMNS", "UNQUOTED VALUE")
+        truncated = line == last_line and not ends_cleanly and kind in ("MISSING COLUMNS", "UNQUOTED VALUE")
         if truncated:
             message = "the last line is incomplete: the file looks truncated"
             fix = "export or copy the file again; it was cut off before its end"

@@ -1,0 +1,76 @@
+"""mass_balance_break fires on a node that sells more than it sourced, and stays silent otherwise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from filon.detect import all_detectors
+from filon.detect.context import DetectContext
+from filon.detect.mass_balance_break import Params
+from filon.ingest.load import ingest_package
+from filon.store.workspace import Workspace
+
+
+def run(package: Path, tmp_path: Path, params: Params | None = None):
+    ingest_package(package, tmp_path / "ws")
+    det = all_detectors()["mass_balance_break"]
+    return det.run(DetectContext(Workspace(tmp_path / "ws").connect()), params or det.params())
+
+
+def add_trades(package: Path, rows: list[str]) -> None:
+    with (package / "trades.csv").open("a", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(r + "\n")
+
+
+def add_prices(package: Path) -> None:
+    (package / "prices.csv").write_text(
+        "date,commodity,price_usd,unit,source\n2024-01-01,Au,2000,troy_oz,WB\n2024-02-01,Au,2100,troy_oz,WB\n",
+        encoding="utf-8")
+
+
+def test_silent_on_a_balanced_region(package: Path, tmp_path: Path) -> None:
+    assert run(package, tmp_path) == []
+
+
+def test_fires_on_a_trader_selling_gold_it_never_bought(package: Path, tmp_path: Path) -> None:
+    add_prices(package)
+    # PE-A003 bought 21.6 kg and exported 21.6 kg; it now also sells 30 kg to the Colombian processor.
+    add_trades(package, ["PE-T900,PE,2024-05-10,PE-A003,PE-A004,Au,bullion,,30,1900000,,LOT-X,F9-1"])
+    [alert] = run(package, tmp_path)
+    assert (alert.subject_type, alert.subject_id, alert.country, alert.period) == ("actor", "PE-A003", "PE", "2024")
+    ev = alert.evidence
+    assert ev["bought_kg"] == 21.6 and ev["sold_kg"] == 30 and ev["exported_kg"] == 21.6
+    assert ev["unexplained_kg"] == 30.0
+    assert abs(alert.score - min(1.0, (30 / 51.6) / 0.5)) < 1e-9
+    price_per_kg = 2050 * 32.1507466
+    assert abs(alert.value_at_risk_usd - 30 * price_per_kg) < 1
+    assert ev["sources"][0]["id"] == "PE-T900" and ev["sources"][0]["row"] == 5
+    assert ev["sources"][0]["file"].endswith("trades.csv")
+    assert "30.0 kg" in alert.explanation
+    json.dumps(alert.to_row())
+    assert alert.alert_id == alert.to_row()["alert_id"] and alert.alert_id.startswith("AL-")
+
+
+def test_tolerance_allows_small_stock_differences(package: Path, tmp_path: Path) -> None:
+    # 0.8 kg more than sourced (21.6 kg): within 5 %, and under the 1 kg minimum.
+    add_trades(package, ["PE-T901,PE,2024-05-10,PE-A003,PE-A004,Au,dore,,0.8,50000,,,"])
+    assert run(package, tmp_path) == []
+    assert len(run(package, tmp_path / "strict", Params(tolerance=0.0, min_excess_kg=0.1))) == 1
+
+
+def test_production_of_held_rights_counts_as_supply(package: Path, tmp_path: Path) -> None:
+    # PE-A001 produced 20.6 kg on PE-R001 and sold 22.6 kg: 2 kg (9.7 %) unexplained.
+    add_trades(package, ["PE-T902,PE,2024-06-01,PE-A001,PE-A003,Au,dore,,2.0,130000,PE-R001,,"])
+    alerts = run(package, tmp_path)
+    # PE-A003 now buys 2 kg more than it exported: no alert for it; PE-A001 fires.
+    assert [a.subject_id for a in alerts] == ["PE-A001"]
+    assert alerts[0].evidence["produced_kg"] == 20.6
+
+
+def test_alert_ids_are_stable(package: Path, tmp_path: Path) -> None:
+    add_trades(package, ["PE-T900,PE,2024-05-10,PE-A003,PE-A004,Au,bullion,,30,1900000,,,"])
+    first = run(package, tmp_path)[0].alert_id
+    add_trades(package, ["PE-T903,PE,2024-05-11,PE-A003,PE-A004,Au,bullion,,3,190000,,,"])
+    assert run(package, tmp_path / "again")[0].alert_id == first

@@ -14,6 +14,7 @@ VALID = FIXTURES / "valid_package"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 os.environ.setdefault("FILON_MEMORY_LIMIT", "1GB")
+os.environ["COLUMNS"] = "250"  # Rich tables wide enough that assertions see whole values
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; FilonError becomes a clear message and exit code, never a traceback."""
     _state["debug"] = "--debug" in (argv if argv is not None else sys.argv)
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except FilonError as err:
         if _state["debug"]:
             raise
@@ -65,10 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("Interrupted; nothing was changed.")
         sys.exit(130)
-    except Exception as err:  # click usage errors and true bugs
-        import click
-
-        if isinstance(err, click.exceptions.ClickException):
+    except Exception as err:  # usage errors from the argument parser, and true bugs
+        if hasattr(err, "show") and hasattr(err, "exit_code"):  # click's UsageError (vendored by typer)
             err.show()
             sys.exit(2)
         if _state["debug"]:
@@ -77,3 +75,4 @@ def main(argv: list[str] | None = None) -> None:
                           "This is a bug in filon. Run the same command with --debug and report the output.",
                           markup=True, highlight=False)
         sys.exit(3)
+    sys.exit(code if isinstance(code, int) else 0)

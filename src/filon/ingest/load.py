@@ -117,9 +117,7 @@ def _typed(col: Column, source: str | None) -> str:
     if source is None:
         return f"CAST(NULL AS {col.storage_type}) AS {quote_ident(col.name)}"
     cell = cell_value(quote_ident(source))
-    if col.type in ("text", "string"):
-        expr = f"CASE WHEN {cell} IS NULL THEN NULL ELSE {quote_ident(source)} END"
-    elif col.type == "datetime":
+    if col.type == "datetime":
         expr = f"CAST(CAST({cell} AS TIMESTAMPTZ) AS TIMESTAMP)"
     elif col.storage_type == "VARCHAR":
         expr = cell

@@ -29,8 +29,17 @@ class CellCheck:
 
 
 def cell_value(column_sql: str) -> str:
-    """SQL for a cell as the checks see it: trimmed, NULL when empty."""
-    return f"NULLIF(trim({column_sql}), '')"
+    """SQL for a cell as the checks see it: NULL when empty.
+
+    Cells are not trimmed (trimming every cell of a national file costs more than all the
+    checks together); values padded with spaces are reported instead, see `_padded`.
+    """
+    return f"NULLIF({column_sql}, '')"
+
+
+def _not_one_of(values: list[str] | tuple[str, ...] | frozenset[str]) -> str:
+    """Condition true when `v` is not among `values` (an ENUM cast: a hash lookup, not an OR chain)."""
+    return f"TRY_CAST(v AS ENUM({', '.join(sql_literal(x) for x in sorted(values))})) IS NULL"
 
 
 def _in_list(values: list[str] | tuple[str, ...] | frozenset[str]) -> str:
@@ -38,7 +47,7 @@ def _in_list(values: list[str] | tuple[str, ...] | frozenset[str]) -> str:
 
 
 def _number(col: Column) -> list[CellCheck]:
-    checks = [CellCheck(
+    checks = _padded(col) + [CellCheck(
         "not_a_number", "v IS NOT NULL AND (TRY_CAST(v AS DOUBLE) IS NULL OR NOT isfinite(TRY_CAST(v AS DOUBLE)))",
         "is not a number",
         "write a plain number with a decimal point and no thousands separators or units, e.g. 1234.5")]
@@ -47,7 +56,7 @@ def _number(col: Column) -> list[CellCheck]:
 
 
 def _integer(col: Column) -> list[CellCheck]:
-    checks = [CellCheck(
+    checks = _padded(col) + [CellCheck(
         "not_an_integer", "v IS NOT NULL AND TRY_CAST(v AS BIGINT) IS NULL", "is not a whole number",
         "write a whole number without decimals or separators, e.g. 12")]
     checks += _bounds(col, "TRY_CAST(v AS BIGINT)")
@@ -73,7 +82,8 @@ def _bounds(col: Column, expr: str) -> list[CellCheck]:
 
 def _date(col: Column) -> list[CellCheck]:
     return [CellCheck(
-        "bad_date", r"v IS NOT NULL AND (NOT regexp_full_match(v, '\d{4}-\d{2}-\d{2}') OR TRY_CAST(v AS DATE) IS NULL)",
+        "bad_date", "v IS NOT NULL AND (length(v) <> 10 OR substr(v, 5, 1) <> '-' OR substr(v, 8, 1) <> '-' "
+        "OR TRY_CAST(v AS DATE) IS NULL)",
         "is not a date in ISO 8601 form", "write dates as YYYY-MM-DD, e.g. 2024-03-31")]
 
 
@@ -92,7 +102,7 @@ def _period(col: Column) -> list[CellCheck]:
 
 def _country(col: Column) -> list[CellCheck]:
     return [CellCheck(
-        "bad_country", f"v IS NOT NULL AND v NOT IN {_in_list(alpha2_codes())}",
+        "bad_country", f"v IS NOT NULL AND {_not_one_of(alpha2_codes())}",
         "is not an ISO 3166-1 alpha-2 country code",
         "use the two-letter upper-case code, e.g. PE, CO, BO, EC, CH, AE")]
 
@@ -106,7 +116,7 @@ def _hs_code(col: Column) -> list[CellCheck]:
 
 def _enum(col: Column) -> list[CellCheck]:
     return [CellCheck(
-        "bad_enum", f"v IS NOT NULL AND v NOT IN {_in_list(col.values)}",
+        "bad_enum", f"v IS NOT NULL AND {_not_one_of(col.values)}",
         "is not an allowed value", f"use one of: {', '.join(col.values)}")]
 
 
@@ -118,9 +128,21 @@ def _list(col: Column) -> list[CellCheck]:
         f"separate values with ';' and use only: {', '.join(col.values)}")]
 
 
+def _padded(col: Column) -> list[CellCheck]:
+    """Codes and ids padded with spaces would silently fail to match; say so instead."""
+    return [CellCheck(
+        "padded_value", "v LIKE ' %' OR v LIKE '% '", "has spaces before or after the value",
+        "remove the spaces around the value (a spreadsheet's TRIM() does it)")]
+
+
+def _code(col: Column) -> list[CellCheck]:
+    return _padded(col) + _text(col)
+
+
 def _text(col: Column) -> list[CellCheck]:
     return [CellCheck(
-        "formula_like", "v IS NOT NULL AND regexp_matches(v, '^[=+@\\t\\r]|^-[^0-9.]')",
+        "formula_like", "starts_with(v, '=') OR starts_with(v, '+') OR starts_with(v, '@') OR starts_with(v, chr(9)) "
+        "OR starts_with(v, chr(13)) OR (starts_with(v, '-') AND NOT regexp_matches(v, '^-[0-9.]'))",
         "starts like a spreadsheet formula",
         "nothing to do if the text is genuine: filon stores it as text and escapes it in every output; "
         "otherwise re-export the cell's value rather than its formula", "warning")]
@@ -132,9 +154,9 @@ def _none(col: Column) -> list[CellCheck]:
 
 #: Column type -> its cell checks. `tax_id` and `geometry` need Python and run separately.
 TYPE_CHECKS: dict[str, Callable[[Column], list[CellCheck]]] = {
-    "id": _text, "string": _text, "text": _text, "number": _number, "integer": _integer,
+    "id": _code, "string": _text, "text": _text, "number": _number, "integer": _integer,
     "date": _date, "datetime": _datetime, "period": _period, "country": _country,
-    "hs_code": _hs_code, "enum": _enum, "list": _list, "tax_id": _text, "geometry": _none,
+    "hs_code": _hs_code, "enum": _enum, "list": _list, "tax_id": _code, "geometry": _none,
 }
 
 
@@ -142,7 +164,7 @@ def checks_for(col: Column) -> list[CellCheck]:
     """Every SQL cell check for a column, required-ness first."""
     out = []
     if col.required:
-        out.append(CellCheck("missing_value", "v IS NULL", "is required but empty",
+        out.append(CellCheck("missing_value", "v IS NULL OR (starts_with(v, ' ') AND trim(v) = '')", "is required but empty",
                              f"fill in {col.name} ({col.description.rstrip('.')})"))
     return out + TYPE_CHECKS[col.type](col)
 

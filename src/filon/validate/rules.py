@@ -23,27 +23,33 @@ def _present(item: StagedFile) -> list[str]:
 
 
 def check_cells(con: duckdb.DuckDBPyConnection, item: StagedFile, report: ValidationReport) -> None:
-    """Run every SQL cell check of every standard column in one scan, then fetch examples."""
+    """Run every SQL cell check of every standard column in one scan, then fetch examples.
+
+    Cells are trimmed once in an inner projection; the checks read those projected values.
+    """
+    present = _present(item)
     planned: list[tuple[str, CellCheck, str]] = []
-    for name in _present(item):
-        cell = cell_value(quote_ident(name))
+    for name in present:
         for check in checks_for(item.table.column(name)):
-            planned.append((name, check, condition_sql(check, cell)))
+            planned.append((name, check, condition_sql(check, quote_ident(name))))
     for group in item.table.one_of_required:
         cols = [c for c in group if c in item.columns]
-        cond = " AND ".join(f"{cell_value(quote_ident(c))} IS NULL" for c in cols) or "TRUE"
+        cond = " AND ".join(f"{quote_ident(c)} IS NULL" for c in cols) or "TRUE"
         check = CellCheck("missing_one_of", cond, f"needs one of {' or '.join(group)}, all are empty",
                           f"fill in {' or '.join(group)}")
         planned.append((group[0], check, f"({cond})"))
     if not planned or item.rows == 0:
         return
+    cells = (f"(SELECT rowid AS __rowid, " + ", ".join(f"{cell_value(quote_ident(n))} AS {quote_ident(n)}" for n in present)
+             + f" FROM {item.stage})")
     counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {sql})" for _, _, sql in planned)
-                         + f" FROM {item.stage}").fetchone()
+                         + f" FROM {cells}").fetchone()
     for (name, check, sql), count in zip(planned, counts or ()):
         if not count:
             continue
-        rows = con.execute(f"SELECT {item.row_sql()}, CAST({quote_ident(name)} AS VARCHAR) FROM {item.stage} "
-                           f"WHERE {sql} ORDER BY rowid LIMIT {MAX_EXAMPLES}").fetchall()
+        rows = con.execute(f"SELECT s.rowid + {item.row_offset}, CAST(s.{quote_ident(name)} AS VARCHAR) FROM {item.stage} s "
+                           f"JOIN (SELECT __rowid FROM {cells} WHERE {sql} ORDER BY __rowid LIMIT {MAX_EXAMPLES}) f "
+                           f"ON s.rowid = f.__rowid ORDER BY s.rowid").fetchall()
         _add_examples(report, item, name, check.severity, check.code, check.message, check.fix, rows, count)
 
 
@@ -146,8 +152,13 @@ def check_keys(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Validat
     if not keys or len(keys) != len(item.table.primary_key):
         return
     cells = [cell_value(quote_ident(k)) for k in keys]
-    sql = (f"SELECT concat_ws(' / ', {', '.join(cells)}) AS k, count(*) AS n, list({item.row_sql()} ORDER BY rowid) AS rows "
-           f"FROM {item.stage} WHERE {' AND '.join(f'{c} IS NOT NULL' for c in cells)} GROUP BY ALL HAVING count(*) > 1")
+    key = cells[0] if len(cells) == 1 else f"concat_ws(' / ', {', '.join(cells)})"
+    not_null = " AND ".join(f"{c} IS NOT NULL" for c in cells)
+    # One hash aggregate answers "any duplicate?"; the costly listing runs only when one exists.
+    if not con.execute(f"SELECT count(*) > count(DISTINCT {key}) FROM {item.stage} WHERE {not_null}").fetchone()[0]:  # type: ignore[index]
+        return
+    sql = (f"SELECT {key} AS k, count(*) AS n, list({item.row_sql()} ORDER BY rowid) AS rows "
+           f"FROM {item.stage} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1")
     total = con.execute(f"SELECT count(*), coalesce(sum(n), 0) FROM ({sql})").fetchone()
     if not total or not total[0]:
         return
@@ -183,15 +194,20 @@ def check_references(con: duckdb.DuckDBPyConnection, std: Standard, files: dict[
                 unchecked.add(ref_table)
                 continue
             value = cell_value(quote_ident(name))
-            sql = (f"SELECT {item.row_sql()} AS r, {value} AS v FROM {item.stage} WHERE {value} IS NOT NULL "
-                   f"AND {value} NOT IN (SELECT id FROM ({' UNION ALL '.join(sources)}) WHERE id IS NOT NULL)")
+            known = f"SELECT id FROM ({' UNION ALL '.join(sources)}) WHERE id IS NOT NULL"
+            # Distinct values first: millions of rows usually name a few thousand actors or rights.
+            missing = (f"SELECT v FROM (SELECT DISTINCT {value} AS v FROM {item.stage}) "
+                       f"WHERE v IS NOT NULL AND v NOT IN ({known})")
+            if not con.execute(f"SELECT count(*) FROM ({missing})").fetchone()[0]:  # type: ignore[index]
+                continue
+            sql = (f"SELECT {item.row_sql()} AS r, {value} AS v FROM {item.stage} "
+                   f"WHERE {value} IN (SELECT v FROM ({missing}))")
             count = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]  # type: ignore[index]
-            if count:
-                rows = con.execute(f"{sql} ORDER BY r LIMIT {MAX_EXAMPLES}").fetchall()
-                _add_examples(report, item, name, "error", "dangling_reference",
-                              f"points to no row of {ref_table}.{ref_col}",
-                              f"add the missing row to {ref_table} (or ingest {ref_table} first), or correct the id",
-                              rows, count)
+            rows = con.execute(f"{sql} ORDER BY r LIMIT {MAX_EXAMPLES}").fetchall()
+            _add_examples(report, item, name, "error", "dangling_reference",
+                          f"points to no row of {ref_table}.{ref_col}",
+                          f"add the missing row to {ref_table} (or ingest {ref_table} first), or correct the id",
+                          rows, count)
     for ref_table in sorted(unchecked):
         report.add(Problem("warning", "references_not_checked",
                            f"references to {ref_table} were not checked: the package has no {ref_table} table",

@@ -16,7 +16,6 @@ from filon.engine.duckdb import quote_ident, sql_literal
 from filon.errors import InvalidData
 from filon.standard.model import Column, load_standard
 from filon.store.workspace import Batch, Workspace, now
-from filon.validate.checks import cell_value
 from filon.validate.package import StagedPackage, find_table_files, validate_package
 from filon.validate.problems import MAX_EXAMPLES, Problem, ValidationReport
 from filon.validate.reader import StagedFile
@@ -97,7 +96,7 @@ def _check_against_workspace(staged: StagedPackage, ws: Workspace) -> None:
         if item.structural_errors or not ws.files(name) or not all(k in item.columns for k in keys):
             continue
         ws_key = " || '\x1f' || ".join(f"coalesce(CAST(w.{quote_ident(k)} AS VARCHAR), '')" for k in keys)
-        st_key = " || '\x1f' || ".join(f"coalesce({cell_value('s.' + quote_ident(k))}, '')" for k in keys)
+        st_key = " || '\x1f' || ".join(f"coalesce(CAST({item.cell(k, 's.')} AS VARCHAR), '')" for k in keys)
         sql = (f"SELECT s.rowid + {item.row_offset}, {st_key}, w._batch_id, w._source_file, w._source_row "
                f"FROM {item.stage} s JOIN ({ws.table_sql(item.table)}) w ON {st_key} = {ws_key}")
         clash = staged.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]  # type: ignore[index]
@@ -113,11 +112,13 @@ def _check_against_workspace(staged: StagedPackage, ws: Workspace) -> None:
             staged.report.problems[-1].count = clash - MAX_EXAMPLES + 1
 
 
-def _typed(col: Column, source: str | None) -> str:
+def _typed(col: Column, source: str | None, item: StagedFile) -> str:
     if source is None:
         return f"CAST(NULL AS {col.storage_type}) AS {quote_ident(col.name)}"
-    cell = cell_value(quote_ident(source))
-    if col.type == "datetime":
+    cell = item.cell(source)
+    if source in item.typed:
+        expr = cell
+    elif col.type == "datetime":
         expr = f"CAST(CAST({cell} AS TIMESTAMPTZ) AS TIMESTAMP)"
     elif col.storage_type == "VARCHAR":
         expr = cell
@@ -128,12 +129,12 @@ def _typed(col: Column, source: str | None) -> str:
 
 def _write_batch(staged: StagedPackage, item: StagedFile, sha: str, staging: Path, adapter: str | None) -> Batch:
     batch_id = _batch_id(item.table.name, sha)
-    selects = [_typed(c, c.name if c.name in item.columns else None) for c in item.table.columns]
+    selects = [_typed(c, c.name if c.name in item.columns else None, item) for c in item.table.columns]
     selects += [f"{quote_ident(x)}" for x in item.extra_columns]
     selects += [f"{sql_literal(batch_id)} AS _batch_id", f"{sql_literal(str(item.path))} AS _source_file",
                 f"CAST(rowid + {item.row_offset} AS BIGINT) AS _source_row"]
     target = staging / f"{batch_id}.parquet"
-    staged.con.execute(f"COPY (SELECT {', '.join(selects)} FROM {item.stage} ORDER BY rowid) TO "
+    staged.con.execute(f"COPY (SELECT {', '.join(selects)} FROM {item.stage}) TO "
                        f"{sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)")
     return Batch(batch_id=batch_id, table=item.table.name, source_file=str(item.path.resolve()), sha256=sha,
                  rows=item.rows, ingested_at=now(), parquet=f"tables/{item.table.name}/{batch_id}.parquet",

@@ -160,13 +160,22 @@ TYPE_CHECKS: dict[str, Callable[[Column], list[CellCheck]]] = {
 }
 
 
-def checks_for(col: Column) -> list[CellCheck]:
-    """Every SQL cell check for a column, required-ness first."""
+#: Checks that the CSV reader already made when a column was staged typed.
+PARSED_BY_READER = {"bad_date", "padded_value", "not_an_integer"}
+
+
+def checks_for(col: Column, *, typed: bool = False) -> list[CellCheck]:
+    """Every SQL cell check for a column, required-ness first.
+
+    `typed`: the column was staged as a number or date, so parsing checks are already done.
+    """
     out = []
     if col.required:
-        out.append(CellCheck("missing_value", "v IS NULL OR (starts_with(v, ' ') AND trim(v) = '')", "is required but empty",
+        blank = "v IS NULL" if typed else "v IS NULL OR (starts_with(v, ' ') AND trim(v) = '')"
+        out.append(CellCheck("missing_value", blank, "is required but empty",
                              f"fill in {col.name} ({col.description.rstrip('.')})"))
-    return out + TYPE_CHECKS[col.type](col)
+    checks = TYPE_CHECKS[col.type](col)
+    return out + [c for c in checks if not (typed and c.code in PARSED_BY_READER)]
 
 
 def condition_sql(check: CellCheck, cell_sql: str) -> str:

@@ -12,7 +12,7 @@ import shapely
 
 from filon.engine.duckdb import quote_ident
 from filon.standard.model import Standard, Table
-from filon.validate.checks import CellCheck, cell_value, checks_for, condition_sql
+from filon.validate.checks import CellCheck, checks_for, condition_sql
 from filon.validate.problems import MAX_EXAMPLES, Problem, ValidationReport
 from filon.validate.reader import StagedFile
 from filon.validate.udfs import SCHEME_BY_COUNTRY
@@ -30,7 +30,7 @@ def check_cells(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Valida
     present = _present(item)
     planned: list[tuple[str, CellCheck, str]] = []
     for name in present:
-        for check in checks_for(item.table.column(name)):
+        for check in checks_for(item.table.column(name), typed=name in item.typed):
             planned.append((name, check, condition_sql(check, quote_ident(name))))
     for group in item.table.one_of_required:
         cols = [c for c in group if c in item.columns]
@@ -40,7 +40,7 @@ def check_cells(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Valida
         planned.append((group[0], check, f"({cond})"))
     if not planned or item.rows == 0:
         return
-    cells = (f"(SELECT rowid AS __rowid, " + ", ".join(f"{cell_value(quote_ident(n))} AS {quote_ident(n)}" for n in present)
+    cells = (f"(SELECT rowid AS __rowid, " + ", ".join(f"{item.cell(n)} AS {quote_ident(n)}" for n in present)
              + f" FROM {item.stage})")
     counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {sql})" for _, _, sql in planned)
                          + f" FROM {cells}").fetchone()
@@ -70,11 +70,11 @@ def check_tax_ids(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Vali
             continue
         scheme = "NULL"
         if col.scheme_column and col.scheme_column in item.columns:
-            scheme = cell_value(quote_ident(col.scheme_column))
+            scheme = item.cell(col.scheme_column)
         if "country" in item.columns:
             by_country = "CASE " + " ".join(f"WHEN trim(country) = '{c}' THEN '{s}'" for c, s in SCHEME_BY_COUNTRY.items()) + " END"
             scheme = f"coalesce({scheme}, {by_country})"
-        value = cell_value(quote_ident(name))
+        value = item.cell(name)
         why = f"filon_tax_id_problem({scheme}, {value})"
         sql = f"SELECT {item.row_sql()} AS r, {value} AS v, {why} AS why FROM {item.stage}"
         count = con.execute(f"SELECT count(*) FROM ({sql}) WHERE why IS NOT NULL").fetchone()[0]  # type: ignore[index]
@@ -93,8 +93,8 @@ def check_geometry(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Val
             continue
         found: dict[str, list[tuple[int, str, str]]] = {}
         counts: dict[str, int] = {}
-        cursor = con.execute(f"SELECT {item.row_sql()}, {cell_value(quote_ident(name))} FROM {item.stage} "
-                             f"WHERE {cell_value(quote_ident(name))} IS NOT NULL ORDER BY rowid")
+        cursor = con.execute(f"SELECT {item.row_sql()}, {item.cell(name)} FROM {item.stage} "
+                             f"WHERE {item.cell(name)} IS NOT NULL ORDER BY rowid")
         while chunk := cursor.fetchmany(batch):
             rows = np.array([r[0] for r in chunk])
             texts = np.array([r[1] for r in chunk], dtype=object)
@@ -151,7 +151,7 @@ def check_keys(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Validat
     keys = [k for k in item.table.primary_key if k in item.columns]
     if not keys or len(keys) != len(item.table.primary_key):
         return
-    cells = [cell_value(quote_ident(k)) for k in keys]
+    cells = [item.cell(k) for k in keys]
     key = cells[0] if len(cells) == 1 else f"concat_ws(' / ', {', '.join(cells)})"
     not_null = " AND ".join(f"{c} IS NOT NULL" for c in cells)
     # One hash aggregate answers "any duplicate?"; the costly listing runs only when one exists.
@@ -187,13 +187,13 @@ def check_references(con: duckdb.DuckDBPyConnection, std: Standard, files: dict[
             sources = []
             target = files.get(ref_table)
             if target is not None and ref_col in target.columns:
-                sources.append(f"SELECT {cell_value(quote_ident(ref_col))} AS id FROM {target.stage}")
+                sources.append(f"SELECT {target.cell(ref_col)} AS id FROM {target.stage}")
             if (ref_table, ref_col) in known_ids:
                 sources.append(known_ids[(ref_table, ref_col)])
             if not sources:
                 unchecked.add(ref_table)
                 continue
-            value = cell_value(quote_ident(name))
+            value = item.cell(name)
             known = f"SELECT id FROM ({' UNION ALL '.join(sources)}) WHERE id IS NOT NULL"
             # Distinct values first: millions of rows usually name a few thousand actors or rights.
             missing = (f"SELECT v FROM (SELECT DISTINCT {value} AS v FROM {item.stage}) "

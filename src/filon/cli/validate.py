@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from filon.cli.console import console, show_report
 from filon.validate import validate_package
@@ -22,7 +23,12 @@ def validate(
     """
     if fmt not in ("table", "json"):
         raise typer.BadParameter("use --format table or --format json")
-    staged = validate_package(folder, tables=[t.strip() for t in tables.split(",") if t.strip()] or None)
+    wanted = [t.strip() for t in tables.split(",") if t.strip()] or None
+    if fmt == "json":
+        staged = validate_package(folder, tables=wanted)
+    else:
+        with console.status("validating…") as status:
+            staged = validate_package(folder, tables=wanted, progress=lambda m: status.update(escape(m)))
     if fmt == "json":
         typer.echo(staged.report.to_json())
     else:

@@ -67,7 +67,7 @@ def ingest_package(folder: Path, workspace: Path, *, tables: list[str] | None = 
         progress(f"validating {len(wanted)} file(s)")
         known = {(t.name, c.name): f"SELECT {quote_ident(c.name)} AS id FROM ({ws.table_sql(t)})"
                  for t in std for c in t.columns if _is_referenced(t.name, c.name)}
-        staged = validate_package(Path(folder), tables=wanted, con=ws.connect(), known_ids=known)
+        staged = validate_package(Path(folder), tables=wanted, con=ws.connect(), known_ids=known, progress=progress)
         staged.report.problems[:0] = [p for p in probe.problems if p.code == "unknown_file"]
         _check_against_workspace(staged, ws)
         if not staged.report.valid:

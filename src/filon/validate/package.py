@@ -6,7 +6,7 @@ that were validated, without reading the files a second time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +71,8 @@ def find_table_files(folder: Path, std: Standard, tables: Iterable[str] | None,
 
 def validate_package(folder: Path, *, tables: Iterable[str] | None = None,
                      con: duckdb.DuckDBPyConnection | None = None,
-                     known_ids: dict[tuple[str, str], str] | None = None) -> StagedPackage:
+                     known_ids: dict[tuple[str, str], str] | None = None,
+                     progress: Callable[[str], None] = lambda _m: None) -> StagedPackage:
     """Validate every table file in `folder` and keep the staged rows on `con`.
 
     `known_ids` maps (table, column) to a SQL query listing ids that exist outside the package
@@ -86,6 +87,7 @@ def validate_package(folder: Path, *, tables: Iterable[str] | None = None,
     staged = StagedPackage(con=con, report=report)
     for name, path in files.items():
         report.files[name] = str(path)
+        progress(f"reading {path.name}")
         item = stage_file(con, std[name], path, f"stage_{name}", report)
         if item is None:
             continue
@@ -96,9 +98,11 @@ def validate_package(folder: Path, *, tables: Iterable[str] | None = None,
                                "nothing to do if the table is empty on purpose", file=str(path), table=name))
         if item.structural_errors:
             continue
+        progress(f"checking {path.name} ({item.rows:,} rows)")
         check_cells(con, item, report)
         check_tax_ids(con, item, report)
         check_geometry(con, item, report)
         check_keys(con, item, report)
+    progress("checking references between tables")
     check_references(con, std, staged.files, report, known_ids or {})
     return staged

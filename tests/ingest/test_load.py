@@ -142,3 +142,34 @@ def test_extra_columns_are_stored(package: Path, tmp_path: Path) -> None:
     ingest_package(package, tmp_path / "ws")
     con = Workspace(tmp_path / "ws").connect()
     assert con.execute("SELECT DISTINCT sunat_status FROM actors").fetchall() == [("ACTIVO",)]
+
+
+ADAPTER_FIXTURES = Path(__file__).parent.parent / "fixtures" / "adapters"
+
+
+def test_adapter_ingest_keeps_lineage_and_is_idempotent(tmp_path: Path) -> None:
+    from filon.ingest.load import ingest_with_adapter
+
+    source = ADAPTER_FIXTURES / "pe_customs" / "sunat_exportaciones_oro_2024_03.csv"
+    result, warnings = ingest_with_adapter(source, tmp_path / "ws", "pe_customs")
+    assert {b.table for b in result.loaded} == {"actors", "exports"}
+    assert all(b.origin == str(source.resolve()) and b.adapter == "pe_customs" for b in result.loaded)
+    assert any("UTF-8" in w or "cp1252" in w for w in warnings)
+    con = Workspace(tmp_path / "ws").connect()
+    file, row = con.execute("SELECT _source_file, _source_row FROM exports ORDER BY _source_row LIMIT 1").fetchone()
+    assert Path(file).exists() and row == 2
+    again, _ = ingest_with_adapter(source, tmp_path / "ws", "pe_customs")
+    assert not again.loaded and len(again.skipped) == 2
+
+
+def test_adapter_failure_leaves_workspace_unchanged(package: Path, tmp_path: Path) -> None:
+    from filon.errors import InvalidData
+    from filon.ingest.load import ingest_with_adapter
+
+    ingest_package(package, tmp_path / "ws")
+    before = snapshot(tmp_path / "ws")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("NUMERO DAM;RUC EXPORTADOR\n1;2\n", encoding="utf-8")
+    with pytest.raises(InvalidData):
+        ingest_with_adapter(bad, tmp_path / "ws", "pe_customs")
+    assert snapshot(tmp_path / "ws") == before

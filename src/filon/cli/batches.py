@@ -26,7 +26,7 @@ def list_batches(workspace: Path = typer.Argument(..., help="Workspace folder.")
     for col in ("rows", "source file", "loaded at", "adapter"):
         table.add_column(col, overflow="fold")
     for b in ws.batches:
-        table.add_row(b.batch_id, b.table, f"{b.rows:,}", escape(b.source_file), b.ingested_at, b.adapter or "")
+        table.add_row(b.batch_id, b.table, f"{b.rows:,}", escape(b.origin or b.source_file), b.ingested_at, b.adapter or "")
     console.print(table)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import typer
@@ -10,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from filon.cli.console import console, show_report
-from filon.ingest.load import IngestRejected, ingest_package
+from filon.ingest.load import IngestRejected, ingest_package, ingest_with_adapter
 
 adapters_app = typer.Typer(help="Adapters that read national and international shapes into the standard.",
                            no_args_is_help=True)
@@ -28,28 +27,25 @@ def ingest(
     If any file is invalid, nothing is loaded and the problems are listed.
     """
     wanted = [t.strip() for t in tables.split(",") if t.strip()] or None
-    with tempfile.TemporaryDirectory(prefix="filon-adapter-") as tmp:
-        folder = source
-        if adapter:
-            from filon.ingest.adapters import get_adapter
-
-            chosen = get_adapter(adapter)
-            folder = Path(tmp)
-            for warning in chosen.convert(source, folder):
-                console.print(f"[yellow]warning[/] ({escape(chosen.name)}): {escape(warning)}")
-        with console.status("ingesting…") as status:
-            try:
-                result = ingest_package(folder, workspace, tables=wanted, adapter=adapter or None,
-                                        progress=lambda m: status.update(escape(m)))
-            except IngestRejected as err:
-                show_report(err.report)
-                raise
+    with console.status("ingesting…") as status:
+        progress = lambda m: status.update(escape(m))  # noqa: E731
+        try:
+            if adapter:
+                result, warnings = ingest_with_adapter(source, workspace, adapter, progress=progress)
+                for warning in warnings:
+                    console.print(f"[yellow]warning[/] ({escape(adapter)}): {escape(warning)}")
+            else:
+                result = ingest_package(source, workspace, tables=wanted, progress=progress)
+        except IngestRejected as err:
+            status.stop()
+            show_report(err.report)
+            raise
     if result.report.warnings:
         show_report(result.report)
     for b in result.loaded:
-        console.print(f"[green]loaded[/] {b.table}: {b.rows:,} rows from {escape(b.source_file)} (batch {b.batch_id})")
+        console.print(f"[green]loaded[/] {b.table}: {b.rows:,} rows from {escape(b.origin or b.source_file)} (batch {b.batch_id})")
     for b in result.skipped:
-        console.print(f"[dim]already loaded[/] {b.table} from {escape(b.source_file)} (batch {b.batch_id})")
+        console.print(f"[dim]already loaded[/] {b.table} from {escape(b.origin or b.source_file)} (batch {b.batch_id})")
     console.print(f"Workspace: {escape(str(workspace))}")
 
 

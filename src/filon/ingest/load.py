@@ -8,12 +8,14 @@ content hash and skipped, so re-running an ingest changes nothing.
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from filon.engine.duckdb import quote_ident, sql_literal
-from filon.errors import InvalidData
+from filon.errors import InvalidData, UsageError
 from filon.standard.model import Column, load_standard
 from filon.store.workspace import Batch, Workspace, now
 from filon.validate.package import StagedPackage, find_table_files, validate_package
@@ -49,7 +51,8 @@ def file_sha256(path: Path) -> str:
 
 
 def ingest_package(folder: Path, workspace: Path, *, tables: list[str] | None = None,
-                   adapter: str | None = None, progress: Progress = lambda _m: None) -> IngestResult:
+                   adapter: str | None = None, origin: str | None = None,
+                   progress: Progress = lambda _m: None) -> IngestResult:
     """Validate `folder` and load it into `workspace` (created if needed) in one transaction."""
     std = load_standard()
     ws = Workspace(workspace, create=True)
@@ -76,9 +79,56 @@ def ingest_package(folder: Path, workspace: Path, *, tables: list[str] | None = 
         loaded = []
         for name, item in staged.files.items():
             progress(f"loading {name} ({item.rows:,} rows)")
-            loaded.append(_write_batch(staged, item, hashes[name], staging, adapter))
+            loaded.append(_write_batch(staged, item, hashes[name], staging, adapter, origin))
         ws.commit(loaded, staging)
         return IngestResult(Path(workspace), staged.report, loaded=loaded, skipped=skipped)
+
+
+def source_sha256(source: Path) -> str:
+    """Content hash of a file, or of every file under a folder (names included)."""
+    if source.is_file():
+        return file_sha256(source)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(source)).encode() + b"\0" + file_sha256(path).encode())
+    return digest.hexdigest()
+
+
+def ingest_with_adapter(source: Path, workspace: Path, adapter: str, *,
+                        progress: Progress = lambda _m: None) -> tuple[IngestResult, list[str]]:
+    """Convert `source` with an adapter, then validate and ingest the converted package.
+
+    The converted package is kept in the workspace (`adapted/`), so lineage points at a file
+    that still exists, and each batch records the original source it came from.
+    """
+    from filon.ingest.adapters import get_adapter
+
+    chosen = get_adapter(adapter)
+    if not source.exists():
+        raise UsageError(f"{source} does not exist. Give the {chosen.title} file or folder.")
+    ws = Workspace(workspace, create=True)
+    folder = ws.path / "adapted" / f"{chosen.name}-{source_sha256(source)[:16]}"
+    fresh = not folder.exists()
+    if fresh:
+        progress(f"converting {source.name} with the {chosen.name} adapter")
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        try:
+            warnings = chosen.convert(source, tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        (tmp / "warnings.json").write_text(json.dumps(warnings, ensure_ascii=False), encoding="utf-8")
+        tmp.rename(folder)
+    warnings = json.loads((folder / "warnings.json").read_text(encoding="utf-8"))
+    try:
+        result = ingest_package(folder, workspace, adapter=chosen.name, origin=str(source.resolve()), progress=progress)
+    except BaseException:
+        if fresh:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return result, warnings
 
 
 def _batch_id(table: str, sha256: str) -> str:
@@ -127,7 +177,8 @@ def _typed(col: Column, source: str | None, item: StagedFile) -> str:
     return f"{expr} AS {quote_ident(col.name)}"
 
 
-def _write_batch(staged: StagedPackage, item: StagedFile, sha: str, staging: Path, adapter: str | None) -> Batch:
+def _write_batch(staged: StagedPackage, item: StagedFile, sha: str, staging: Path, adapter: str | None,
+                 origin: str | None) -> Batch:
     batch_id = _batch_id(item.table.name, sha)
     selects = [_typed(c, c.name if c.name in item.columns else None, item) for c in item.table.columns]
     selects += [f"{quote_ident(x)}" for x in item.extra_columns]
@@ -138,4 +189,4 @@ def _write_batch(staged: StagedPackage, item: StagedFile, sha: str, staging: Pat
                        f"{sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)")
     return Batch(batch_id=batch_id, table=item.table.name, source_file=str(item.path.resolve()), sha256=sha,
                  rows=item.rows, ingested_at=now(), parquet=f"tables/{item.table.name}/{batch_id}.parquet",
-                 adapter=adapter, extra_columns=item.extra_columns)
+                 adapter=adapter, origin=origin, extra_columns=item.extra_columns)

@@ -47,6 +47,7 @@ class Batch:
     ingested_at: str
     parquet: str                      # path relative to the workspace
     adapter: str | None = None
+    origin: str | None = None         # the original source an adapter converted, if any
     extra_columns: list[str] = field(default_factory=list)
 
 
@@ -125,6 +126,8 @@ class Workspace:
     def _cleanup(self) -> None:
         """Remove files a killed ingest left behind (anything the manifest does not name)."""
         shutil.rmtree(self.path / ".staging", ignore_errors=True)
+        for tmp in (self.path / "adapted").glob("*.tmp"):
+            shutil.rmtree(tmp, ignore_errors=True)
         named = {str(self.path / b.parquet) for b in self.batches}
         for file in (self.path / "tables").glob("*/*.parquet"):
             if str(file) not in named:

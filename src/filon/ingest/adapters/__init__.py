@@ -1,8 +1,8 @@
 """Source adapters: convert a file in a real national or international shape into a data package.
 
 An adapter only maps a shape (columns, codes, units, encodings) onto the standard's tables; it
-does not check the standard's rules. `filon ingest --adapter NAME SOURCE` calls `convert` into a
-temporary folder, then validates and ingests that folder like any other package, so every rule
+does not check the standard's rules. `filon ingest --adapter NAME SOURCE` calls `convert` into the
+workspace's `adapted/` folder, then validates and ingests that folder like any other package, so every rule
 lives in one place (the validator) and an adapter stays a short, readable mapping.
 
 The registry is an explicit list of module names, imported only when asked for: no scanning, no

@@ -29,6 +29,7 @@ def validate(
     else:
         with console.status("validating…") as status:
             staged = validate_package(folder, tables=wanted, progress=lambda m: status.update(escape(m)))
+    staged.close()
     if fmt == "json":
         typer.echo(staged.report.to_json())
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from filon.standard.model import Column, load_standard
 from filon.store.workspace import Batch, Workspace, now
 from filon.validate.package import StagedPackage, find_table_files, validate_package
 from filon.validate.problems import MAX_EXAMPLES, Problem, ValidationReport
-from filon.validate.reader import StagedFile
+from filon.validate.reader import StagedFile, stored_projection
 
 Progress = Callable[[str], None]
 
@@ -70,16 +71,21 @@ def ingest_package(folder: Path, workspace: Path, *, tables: list[str] | None = 
         progress(f"validating {len(wanted)} file(s)")
         known = {(t.name, c.name): f"SELECT {quote_ident(c.name)} AS id FROM ({ws.table_sql(t)})"
                  for t in std for c in t.columns if _is_referenced(t.name, c.name)}
-        staged = validate_package(Path(folder), tables=wanted, con=ws.connect(), known_ids=known, progress=progress)
-        staged.report.problems[:0] = [p for p in probe.problems if p.code == "unknown_file"]
-        _check_against_workspace(staged, ws)
-        if not staged.report.valid:
-            raise IngestRejected(staged.report)
         staging = ws.staging_dir()
-        loaded = []
-        for name, item in staged.files.items():
-            progress(f"loading {name} ({item.rows:,} rows)")
-            loaded.append(_write_batch(staged, item, hashes[name], staging, adapter, origin))
+        with validate_package(Path(folder), tables=wanted, con=ws.connect(), known_ids=known, progress=progress,
+                              staging=staging) as staged:
+            try:
+                staged.report.problems[:0] = [p for p in probe.problems if p.code == "unknown_file"]
+                _check_against_workspace(staged, ws)
+                if not staged.report.valid:
+                    raise IngestRejected(staged.report)
+                loaded = []
+                for name, item in staged.files.items():
+                    progress(f"loading {name} ({item.rows:,} rows)")
+                    loaded.append(_write_batch(staged, item, hashes[name], staging, adapter, origin))
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
         ws.commit(loaded, staging)
         return IngestResult(Path(workspace), staged.report, loaded=loaded, skipped=skipped)
 
@@ -147,7 +153,7 @@ def _check_against_workspace(staged: StagedPackage, ws: Workspace) -> None:
             continue
         ws_key = " || '\x1f' || ".join(f"coalesce(CAST(w.{quote_ident(k)} AS VARCHAR), '')" for k in keys)
         st_key = " || '\x1f' || ".join(f"coalesce(CAST({item.cell(k, 's.')} AS VARCHAR), '')" for k in keys)
-        sql = (f"SELECT s.rowid + {item.row_offset}, {st_key}, w._batch_id, w._source_file, w._source_row "
+        sql = (f"SELECT s.__rowid + {item.row_offset}, {st_key}, w._batch_id, w._source_file, w._source_row "
                f"FROM {item.stage} s JOIN ({ws.table_sql(item.table)}) w ON {st_key} = {ws_key}")
         clash = staged.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]  # type: ignore[index]
         for row, key, batch, src, src_row in staged.con.execute(f"{sql} ORDER BY 1 LIMIT {MAX_EXAMPLES}").fetchall():
@@ -162,31 +168,31 @@ def _check_against_workspace(staged: StagedPackage, ws: Workspace) -> None:
             staged.report.problems[-1].count = clash - MAX_EXAMPLES + 1
 
 
-def _typed(col: Column, source: str | None, item: StagedFile) -> str:
-    if source is None:
-        return f"CAST(NULL AS {col.storage_type}) AS {quote_ident(col.name)}"
+def _stored(col: Column, source: str, item: StagedFile) -> str:
+    """SQL giving a staged text cell its storage type (the checks have already passed)."""
     cell = item.cell(source)
-    if source in item.typed:
-        expr = cell
-    elif col.type == "datetime":
-        expr = f"CAST(CAST({cell} AS TIMESTAMPTZ) AS TIMESTAMP)"
-    elif col.storage_type == "VARCHAR":
-        expr = cell
-    else:
-        expr = f"CAST({cell} AS {col.storage_type})"
-    return f"{expr} AS {quote_ident(col.name)}"
+    if source in item.typed or col.storage_type == "VARCHAR":
+        return cell
+    if col.type == "datetime":
+        return f"CAST(CAST({cell} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    return f"CAST({cell} AS {col.storage_type})"
 
 
 def _write_batch(staged: StagedPackage, item: StagedFile, sha: str, staging: Path, adapter: str | None,
                  origin: str | None) -> Batch:
+    """Put the batch's Parquet file in the staging folder: moved as it is on the fast path,
+    written from the text stage otherwise. Lineage is not stored in the file: the workspace
+    derives it from the manifest and the row's position (see `Workspace.table_sql`)."""
     batch_id = _batch_id(item.table.name, sha)
-    selects = [_typed(c, c.name if c.name in item.columns else None, item) for c in item.table.columns]
-    selects += [f"{quote_ident(x)}" for x in item.extra_columns]
-    selects += [f"{sql_literal(batch_id)} AS _batch_id", f"{sql_literal(str(item.path))} AS _source_file",
-                f"CAST(rowid + {item.row_offset} AS BIGINT) AS _source_row"]
     target = staging / f"{batch_id}.parquet"
-    staged.con.execute(f"COPY (SELECT {', '.join(selects)} FROM {item.stage}) TO "
-                       f"{sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)")
+    if item.parquet is not None:
+        os.replace(item.parquet, target)
+    else:
+        source = {n: (_stored(item.table.column(n), n, item) if n in item.table.by_name else quote_ident(n))
+                  for n in item.columns}
+        staged.con.execute(f"COPY (SELECT {', '.join(stored_projection(item.table, item.columns, source))} "
+                           f"FROM {item.stage} ORDER BY __rowid) TO {sql_literal(str(target))} "
+                           f"(FORMAT parquet, COMPRESSION zstd)")
     return Batch(batch_id=batch_id, table=item.table.name, source_file=str(item.path.resolve()), sha256=sha,
                  rows=item.rows, ingested_at=now(), parquet=f"tables/{item.table.name}/{batch_id}.parquet",
-                 adapter=adapter, origin=origin, extra_columns=item.extra_columns)
+                 adapter=adapter, origin=origin, extra_columns=item.extra_columns, row_offset=item.row_offset)

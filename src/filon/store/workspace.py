@@ -49,6 +49,7 @@ class Batch:
     adapter: str | None = None
     origin: str | None = None         # the original source an adapter converted, if any
     extra_columns: list[str] = field(default_factory=list)
+    row_offset: int = 2               # file row of the batch's first row (CSV: 2, after the header)
 
 
 class Workspace:
@@ -144,11 +145,18 @@ class Workspace:
         return [self.path / b.parquet for b in self.batches if b.table == table]
 
     def table_sql(self, table: Table) -> str:
-        """SQL reading every batch of `table`, or an empty typed relation when there is none."""
-        files = self.files(table.name)
-        if files:
-            names = ", ".join(sql_literal(str(f)) for f in files)
-            return f"SELECT * FROM read_parquet([{names}], union_by_name = true)"
+        """SQL reading every batch of `table` with its lineage, or an empty typed relation.
+
+        Batch files are stored in file order, so a row's source row is its position in the
+        Parquet file plus the batch's offset; lineage costs no storage and no write time.
+        """
+        batches = [b for b in self.batches if b.table == table.name]
+        if batches:
+            parts = [f"SELECT * EXCLUDE (file_row_number), {sql_literal(b.batch_id)} AS _batch_id, "
+                     f"{sql_literal(b.source_file)} AS _source_file, file_row_number + {b.row_offset} AS _source_row "
+                     f"FROM read_parquet({sql_literal(str(self.path / b.parquet))}, file_row_number = true)"
+                     for b in batches]
+            return " UNION ALL BY NAME ".join(parts)
         cols = [f"CAST(NULL AS {c.storage_type}) AS {quote_ident(c.name)}" for c in table.columns]
         cols += [f"CAST(NULL AS {t}) AS {n}" for n, t in LINEAGE]
         return f"SELECT {', '.join(cols)} WHERE false"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -26,11 +28,25 @@ NOT_TABLES = {"datapackage.json", "readme.md", "readme.txt", "provenance.md", "g
 
 @dataclass
 class StagedPackage:
-    """What validation left on the connection: one staged text table per file."""
+    """What validation left on the connection: one staged view per file, and its staging folder."""
 
     con: duckdb.DuckDBPyConnection
     report: ValidationReport
+    staging: Path
     files: dict[str, StagedFile] = field(default_factory=dict)
+    own_staging: bool = False
+
+    def close(self) -> None:
+        """Drop the staged rows (and the staging folder, if validation created it)."""
+        self.con.close()
+        if self.own_staging:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def __enter__(self) -> "StagedPackage":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def find_table_files(folder: Path, std: Standard, tables: Iterable[str] | None,
@@ -72,11 +88,13 @@ def find_table_files(folder: Path, std: Standard, tables: Iterable[str] | None,
 def validate_package(folder: Path, *, tables: Iterable[str] | None = None,
                      con: duckdb.DuckDBPyConnection | None = None,
                      known_ids: dict[tuple[str, str], str] | None = None,
-                     progress: Callable[[str], None] = lambda _m: None) -> StagedPackage:
+                     progress: Callable[[str], None] = lambda _m: None,
+                     staging: Path | None = None) -> StagedPackage:
     """Validate every table file in `folder` and keep the staged rows on `con`.
 
     `known_ids` maps (table, column) to a SQL query listing ids that exist outside the package
     (for instance in a workspace), so references to them are not reported as dangling.
+    `staging`: folder for staged Parquet files; a temporary one (removed by `close()`) if None.
     """
     std = load_standard()
     folder = Path(folder)
@@ -84,11 +102,13 @@ def validate_package(folder: Path, *, tables: Iterable[str] | None = None,
     files = find_table_files(folder, std, tables, report)
     con = con or connect()
     register_udfs(con)
-    staged = StagedPackage(con=con, report=report)
+    own = staging is None
+    staging = Path(tempfile.mkdtemp(prefix="filon-staging-")) if staging is None else staging
+    staged = StagedPackage(con=con, report=report, staging=staging, own_staging=own)
     for name, path in files.items():
         report.files[name] = str(path)
         progress(f"reading {path.name}")
-        item = stage_file(con, std[name], path, f"stage_{name}", report)
+        item = stage_file(con, std[name], path, f"stage_{name}", report, staging)
         if item is None:
             continue
         staged.files[name] = item

@@ -1,8 +1,12 @@
-"""Read one table file into a DuckDB staging table of text columns, reporting structure problems.
+"""Read one table file into DuckDB for checking, reporting structure problems.
 
-Everything is staged as text so that a bad cell is reported with its original value rather
-than failing a typed read. DuckDB streams the file (spilling to disk past its memory limit),
-so a file larger than RAM validates without being loaded into Python.
+Two paths. The fast one: DuckDB's CSV reader parses numbers and dates itself and writes the
+file straight to a staging Parquet file in the standard's storage types; when no line is
+rejected, that file is checked and becomes the stored batch as it is (one parse, one write).
+The careful one, taken as soon as any line is rejected (and for Parquet input): every cell
+staged as text in a temporary table, so each bad cell is reported with its original value.
+Either way the staged rows are seen through a view named `stage` with a `__rowid` column in
+file order. DuckDB streams the file, so a file larger than RAM never enters Python memory.
 """
 
 from __future__ import annotations
@@ -29,15 +33,17 @@ class StagedFile:
 
     table: Table
     path: Path
-    stage: str                      # DuckDB table name
+    stage: str                      # DuckDB view with a `__rowid` column in file order
     columns: list[str]              # staged column names, in file order (standard names where matched)
-    row_offset: int                 # add to DuckDB rowid to get the row number users see
+    row_offset: int                 # add to __rowid to get the row number users see
     rows: int = 0
     structural_errors: bool = False
     extra_columns: list[str] = field(default_factory=list)
     encoding: str = "utf-8"
     #: Columns staged in their storage type (numbers, dates) rather than as text.
     typed: frozenset[str] = frozenset()
+    #: On the fast path: the staged Parquet file, already in the stored layout.
+    parquet: Path | None = None
 
     def cell(self, name: str, prefix: str = "") -> str:
         """SQL of a cell as checks see it: the typed value, or the text with '' as NULL."""
@@ -49,19 +55,23 @@ class StagedFile:
         return self.path.suffix.lower().lstrip(".")
 
     def row_sql(self) -> str:
-        return f"(rowid + {self.row_offset})"
+        return f"(__rowid + {self.row_offset})"
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, stage: str,
-               report: ValidationReport) -> StagedFile | None:
-    """Stage `path` as table `stage`; return None when the file cannot be read at all."""
+               report: ValidationReport, staging: Path) -> StagedFile | None:
+    """Stage `path` as view `stage`; return None when the file cannot be read at all.
+
+    `staging` is a folder for the fast path's Parquet file (on the workspace's disk when
+    ingesting, so the file can be moved into place rather than copied).
+    """
     if path.stat().st_size == 0:
         report.add(_file_problem(path, table, "empty_file", "the file is empty",
                                  "export the table again; an empty file has not even a header row"))
         return None
     if path.suffix.lower() == ".parquet":
         return _stage_parquet(con, table, path, stage, report)
-    return _stage_csv(con, table, path, stage, report)
+    return _stage_csv(con, table, path, stage, report, staging)
 
 
 def _file_problem(path: Path, table: Table, code: str, message: str, fix: str,
@@ -158,21 +168,43 @@ def _restage(con: duckdb.DuckDBPyConnection, stage: str, path: Path, names: list
              rejects: str, types: dict[str, str] | None = None) -> None:
     """(Re)create the staging table; rejects of an earlier attempt are dropped, not appended to."""
     con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_read_csv_sql(path, names, encoding, rejects, types)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stage}_text AS {_read_csv_sql(path, names, encoding, rejects, types)}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS SELECT rowid AS __rowid, * FROM {stage}_text")
 
 
-def _try_fast(con: duckdb.DuckDBPyConnection, stage: str, path: Path, names: list[str], encoding: str,
-              rejects: str, types: dict[str, str]) -> bool:
-    """Stage numbers and dates typed by the CSV reader; False if any line is rejected.
+def stored_projection(table: Table, names: list[str], source: dict[str, str]) -> list[str]:
+    """SELECT items giving the stored layout: every standard column in schema order (NULL when
+    absent), then the file's extra columns. `source[name]` is the SQL of a present column."""
+    items = [f"{source[c.name] if c.name in names else f'CAST(NULL AS {c.storage_type})'} AS {quote_ident(c.name)}"
+             for c in table.columns]
+    return items + [f"{source[n]} AS {quote_ident(n)}" for n in names if n not in table.by_name]
 
-    A valid national file then costs one parse, and loading needs no casts. Any rejected
-    line sends the file down the text path, which reports every cell precisely.
+
+def _try_fast(con: duckdb.DuckDBPyConnection, table: Table, stage: str, path: Path, names: list[str],
+              encoding: str, rejects: str, target: Path) -> bool:
+    """Parse with the CSV reader's own typing straight into a Parquet file in the stored layout.
+
+    Returns False (leaving nothing behind) when any line is rejected or a column needs a type
+    the reader cannot parse reliably (date-times); the text path then reports every cell.
     """
-    try:
-        _restage(con, stage, path, names, encoding, rejects, types)
-    except duckdb.Error:
+    if any(table.by_name[n].type == "datetime" for n in names if n in table.by_name):
         return False
-    return not con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]  # type: ignore[index]
+    types = _fast_types(table, names)
+    source = {n: quote_ident(n) if n in types else f"NULLIF({quote_ident(n)}, '')" for n in names}
+    con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
+    try:
+        con.execute(f"COPY (SELECT {', '.join(stored_projection(table, names, source))} "
+                    f"FROM ({_read_csv_sql(path, names, encoding, rejects, types)})) "
+                    f"TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)")
+    except duckdb.Error:
+        target.unlink(missing_ok=True)
+        return False
+    if con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]:  # type: ignore[index]
+        target.unlink(missing_ok=True)
+        return False
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS SELECT file_row_number AS __rowid, * EXCLUDE (file_row_number) "
+                f"FROM read_parquet({sql_literal(str(target))}, file_row_number = true)")
+    return True
 
 
 #: Column types the CSV reader parses itself on the fast path (C++ parsing, no SQL casts).
@@ -195,7 +227,7 @@ def _read_csv_sql(path: Path, names: list[str], encoding: str, rejects: str,
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, stage: str,
-               report: ValidationReport) -> StagedFile | None:
+               report: ValidationReport, staging: Path) -> StagedFile | None:
     found = _header(path, table, report)
     if found is None:
         return None
@@ -204,10 +236,11 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, stage: 
     if names is None:
         return None
     rejects = f"{stage}_rejects"
-    types = _fast_types(table, names)
-    if types and _try_fast(con, stage, path, names, encoding, rejects, types):
+    target = staging / f"{table.name}.parquet"
+    if _try_fast(con, table, stage, path, names, encoding, rejects, target):
         staged = StagedFile(table=table, path=path, stage=stage, columns=names, row_offset=2, encoding=encoding,
-                            extra_columns=[n for n in names if n not in table.by_name], typed=frozenset(types))
+                            extra_columns=[n for n in names if n not in table.by_name],
+                            typed=frozenset(_fast_types(table, names)), parquet=target)
         staged.rows = con.execute(f"SELECT count(*) FROM {stage}").fetchone()[0]  # type: ignore[index]
         return staged
     try:
@@ -290,8 +323,9 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sta
             expr = f"CAST({src} AS VARCHAR)"
         selects.append(f"{expr} AS {quote_ident(name)}")
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {', '.join(selects)} "
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage}_text AS SELECT {', '.join(selects)} "
                     f"FROM read_parquet({sql_literal(str(path))})")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS SELECT rowid AS __rowid, * FROM {stage}_text")
     except duckdb.Error as err:
         report.add(_file_problem(path, table, "unreadable", f"the Parquet file cannot be read: {_first_line(err)}",
                                  "write the file again; it may be truncated or corrupt"))

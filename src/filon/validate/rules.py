@@ -40,16 +40,16 @@ def check_cells(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Valida
         planned.append((group[0], check, f"({cond})"))
     if not planned or item.rows == 0:
         return
-    cells = (f"(SELECT rowid AS __rowid, " + ", ".join(f"{item.cell(n)} AS {quote_ident(n)}" for n in present)
+    cells = (f"(SELECT __rowid, " + ", ".join(f"{item.cell(n)} AS {quote_ident(n)}" for n in present)
              + f" FROM {item.stage})")
     counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {sql})" for _, _, sql in planned)
                          + f" FROM {cells}").fetchone()
     for (name, check, sql), count in zip(planned, counts or ()):
         if not count:
             continue
-        rows = con.execute(f"SELECT s.rowid + {item.row_offset}, CAST(s.{quote_ident(name)} AS VARCHAR) FROM {item.stage} s "
+        rows = con.execute(f"SELECT s.__rowid + {item.row_offset}, CAST(s.{quote_ident(name)} AS VARCHAR) FROM {item.stage} s "
                            f"JOIN (SELECT __rowid FROM {cells} WHERE {sql} ORDER BY __rowid LIMIT {MAX_EXAMPLES}) f "
-                           f"ON s.rowid = f.__rowid ORDER BY s.rowid").fetchall()
+                           f"USING (__rowid) ORDER BY s.__rowid").fetchall()
         _add_examples(report, item, name, check.severity, check.code, check.message, check.fix, rows, count)
 
 
@@ -94,7 +94,7 @@ def check_geometry(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Val
         found: dict[str, list[tuple[int, str, str]]] = {}
         counts: dict[str, int] = {}
         cursor = con.execute(f"SELECT {item.row_sql()}, {item.cell(name)} FROM {item.stage} "
-                             f"WHERE {item.cell(name)} IS NOT NULL ORDER BY rowid")
+                             f"WHERE {item.cell(name)} IS NOT NULL ORDER BY __rowid")
         while chunk := cursor.fetchmany(batch):
             rows = np.array([r[0] for r in chunk])
             texts = np.array([r[1] for r in chunk], dtype=object)
@@ -157,7 +157,7 @@ def check_keys(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Validat
     # One hash aggregate answers "any duplicate?"; the costly listing runs only when one exists.
     if not con.execute(f"SELECT count(*) > count(DISTINCT {key}) FROM {item.stage} WHERE {not_null}").fetchone()[0]:  # type: ignore[index]
         return
-    sql = (f"SELECT {key} AS k, count(*) AS n, list({item.row_sql()} ORDER BY rowid) AS rows "
+    sql = (f"SELECT {key} AS k, count(*) AS n, list({item.row_sql()} ORDER BY __rowid) AS rows "
            f"FROM {item.stage} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1")
     total = con.execute(f"SELECT count(*), coalesce(sum(n), 0) FROM ({sql})").fetchone()
     if not total or not total[0]:

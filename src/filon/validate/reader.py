@@ -44,6 +44,8 @@ class StagedFile:
     typed: frozenset[str] = frozenset()
     #: On the fast path: the staged Parquet file, already in the stored layout.
     parquet: Path | None = None
+    #: Whether the primary key repeats; None until the cell scan has looked.
+    duplicate_keys: bool | None = None
 
     def cell(self, name: str, prefix: str = "") -> str:
         """SQL of a cell as checks see it: the typed value, or the text with '' as NULL."""

@@ -25,7 +25,7 @@ def _present(item: StagedFile) -> list[str]:
 def check_cells(con: duckdb.DuckDBPyConnection, item: StagedFile, report: ValidationReport) -> None:
     """Run every SQL cell check of every standard column in one scan, then fetch examples.
 
-    Cells are trimmed once in an inner projection; the checks read those projected values.
+    The same scan also answers whether the primary key has any duplicate (see `check_keys`).
     """
     present = _present(item)
     planned: list[tuple[str, CellCheck, str]] = []
@@ -42,9 +42,13 @@ def check_cells(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Valida
         return
     cells = (f"(SELECT __rowid, " + ", ".join(f"{item.cell(n)} AS {quote_ident(n)}" for n in present)
              + f" FROM {item.stage})")
-    counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {sql})" for _, _, sql in planned)
-                         + f" FROM {cells}").fetchone()
-    for (name, check, sql), count in zip(planned, counts or ()):
+    key = _key_sql(item, prefix="")
+    probe = [f"count({key}) > count(DISTINCT {key})"] if key else []
+    counts = con.execute("SELECT " + ", ".join([f"count(*) FILTER (WHERE {sql})" for _, _, sql in planned] + probe)
+                         + f" FROM {cells}").fetchone() or ()
+    if key:
+        item.duplicate_keys = bool(counts[-1])
+    for (name, check, sql), count in zip(planned, counts):
         if not count:
             continue
         rows = con.execute(f"SELECT s.__rowid + {item.row_offset}, CAST(s.{quote_ident(name)} AS VARCHAR) FROM {item.stage} s "
@@ -146,16 +150,28 @@ def _geometry_problems(texts: np.ndarray, allowed: tuple[str, ...]) -> list[tupl
     return out
 
 
+def _key_sql(item: StagedFile, prefix: str | None = None) -> str | None:
+    """SQL of the primary key as one value (NULL when a part is empty); None if a part is absent.
+
+    `prefix=""` reads the cells projected by `check_cells`; None reads the staged view."""
+    keys = list(item.table.primary_key)
+    if not keys or not all(k in item.columns for k in keys):
+        return None
+    cells = [quote_ident(k) if prefix == "" else item.cell(k) for k in keys]
+    if len(cells) == 1:
+        return cells[0]
+    return f"CASE WHEN {' AND '.join(f'{c} IS NOT NULL' for c in cells)} THEN concat_ws(' / ', {', '.join(cells)}) END"
+
+
 def check_keys(con: duckdb.DuckDBPyConnection, item: StagedFile, report: ValidationReport) -> None:
     """Report primary-key values that appear on more than one row."""
-    keys = [k for k in item.table.primary_key if k in item.columns]
-    if not keys or len(keys) != len(item.table.primary_key):
+    keys = list(item.table.primary_key)
+    key = _key_sql(item)
+    if key is None or item.duplicate_keys is False:  # the cell scan found no duplicate
         return
-    cells = [item.cell(k) for k in keys]
-    key = cells[0] if len(cells) == 1 else f"concat_ws(' / ', {', '.join(cells)})"
-    not_null = " AND ".join(f"{c} IS NOT NULL" for c in cells)
-    # One hash aggregate answers "any duplicate?"; the costly listing runs only when one exists.
-    if not con.execute(f"SELECT count(*) > count(DISTINCT {key}) FROM {item.stage} WHERE {not_null}").fetchone()[0]:  # type: ignore[index]
+    not_null = f"{key} IS NOT NULL"
+    if item.duplicate_keys is None and not con.execute(
+            f"SELECT count({key}) > count(DISTINCT {key}) FROM {item.stage}").fetchone()[0]:  # type: ignore[index]
         return
     sql = (f"SELECT {key} AS k, count(*) AS n, list({item.row_sql()} ORDER BY __rowid) AS rows "
            f"FROM {item.stage} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1")

@@ -98,6 +98,18 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
     return result
 
 
+def score_ground_truth(alerts: list[Alert], truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark each planted case found or not: same typology and subject, and same period when given."""
+    fired = {(a.typology, a.subject_id, a.period or "") for a in alerts}
+    any_period = {(a.typology, a.subject_id) for a in alerts}
+    out = []
+    for g in truth:
+        period = (g.get("period") or "").strip()
+        hit = (g["typology"], g["subject_id"], period) in fired if period else (g["typology"], g["subject_id"]) in any_period
+        out.append({**g, "found": hit})
+    return out
+
+
 def _write_report(path: Path, rows: list[dict[str, Any]], ws: Workspace, source: Path, result: AnalysisResult,
                   ground_truth: list[dict[str, Any]] | None) -> None:
     import json
@@ -112,6 +124,5 @@ def _write_report(path: Path, rows: list[dict[str, Any]], ws: Workspace, source:
         "files": {k: v for k, v in OUTPUT_FILES.items() if k != "report.html"},
     }
     if ground_truth is not None:
-        found = {(a.typology, a.subject_id) for a in result.alerts}
-        context["ground_truth"] = [{**g, "found": (g["typology"], g["subject_id"]) in found} for g in ground_truth]
+        context["ground_truth"] = score_ground_truth(result.alerts, ground_truth)
     write_report(path, alerts, context)

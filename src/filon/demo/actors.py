@@ -70,8 +70,11 @@ def address(rng: random.Random, country: str, town: str) -> str:
     return f"AV. {street} Y {rng.choice(STREETS)}, {town}"
 
 
-def pick_region(rng: random.Random, country: str) -> Region:
+def pick_region(rng: random.Random, country: str, style: str | None = None) -> Region:
+    """A region of the country drawn by weight (optionally of one style, when the country has it)."""
     regions = [r for r in REGIONS if r.country == country]
+    styled = [r for r in regions if r.style == style]
+    regions = styled or regions
     return rng.choices(regions, weights=[r.weight for r in regions])[0]
 
 
@@ -168,9 +171,7 @@ def build_market(ctx: Ctx) -> None:
         if country == "EC":
             # Ecuador's small vein mines sell gold concentrate to plants that export it themselves.
             for _ in range(ctx.count(*size["processor"])):
-                region = pick_region(rng, "EC")
-                while region.style != "hardrock":
-                    region = pick_region(rng, "EC")
+                region = pick_region(rng, "EC", "hardrock")
                 plant = new_actor(ctx, country, "company", ["processor", "exporter"], name_role="processor",
                                   region=region, years=(2000, 2016), tier=2)
                 plant.export_product = "concentrate"
@@ -178,9 +179,7 @@ def build_market(ctx: Ctx) -> None:
                 plant.consignees = {d: rng.choice(CONSIGNEES[d]) for d, _ in plant.destinations}
         else:
             for _ in range(ctx.count(*size["processor"])):
-                region = pick_region(rng, country)
-                while region.style != "hardrock":
-                    region = pick_region(rng, country)
+                region = pick_region(rng, country, "hardrock")
                 new_actor(ctx, country, "company", ["processor"], name_role="processor", region=region,
                           years=(1998, 2016), tier=1)
         for _ in range(ctx.count(*size["trader"])):
@@ -214,7 +213,7 @@ def wire_intermediaries(ctx: Ctx, country: str) -> None:
                 chosen.append(exp)
         shares = [rng.uniform(0.4, 1.0) for _ in chosen]
         outlets = [(e.actor_id, s) for e, s in zip(chosen, shares)]
-        if refiners and "trader" in actor.roles and rng.random() < 0.35:
-            outlets.append((rng.choice(refiners).actor_id, sum(shares) * rng.uniform(0.2, 0.45)))
+        if refiners and "trader" in actor.roles and rng.random() < 0.5:
+            outlets.append((rng.choice(refiners).actor_id, sum(shares) * rng.uniform(0.25, 0.5)))
         total = sum(s for _, s in outlets)
         actor.outlets = [(a, s / total) for a, s in outlets]

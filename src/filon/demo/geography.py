@@ -231,11 +231,16 @@ class Grid:
         minx, miny, maxx, maxy = self.region.bbox
         self.nx = max(int((maxx - minx) / CELL_DEG), 1)
         self.ny = max(int((maxy - miny) / CELL_DEG), 1)
-        for ix in range(self.nx):
-            for iy in range(self.ny):
-                cell = box(*self.cell_bounds(ix, iy)).buffer(0.004)
-                if any(cell.intersects(p) for p in self.excluded):
-                    self.used.add((ix, iy))
+        self._order: list[tuple[int, int]] | None = None
+        for poly in self.excluded:
+            # Only the cells under the polygon's bounding box can touch it.
+            px0, py0, px1, py1 = poly.bounds
+            ix0, ix1 = max(int((px0 - minx) / CELL_DEG) - 1, 0), min(int((px1 - minx) / CELL_DEG) + 1, self.nx - 1)
+            iy0, iy1 = max(int((py0 - miny) / CELL_DEG) - 1, 0), min(int((py1 - miny) / CELL_DEG) + 1, self.ny - 1)
+            for ix in range(ix0, ix1 + 1):
+                for iy in range(iy0, iy1 + 1):
+                    if (ix, iy) not in self.used and box(*self.cell_bounds(ix, iy)).buffer(0.004).intersects(poly):
+                        self.used.add((ix, iy))
 
     @property
     def capacity(self) -> int:
@@ -249,9 +254,12 @@ class Grid:
     def take(self, rng: random.Random, size: int = 1,
              near: tuple[float, float, float, float] | None = None) -> tuple[float, float, float, float] | None:
         """Reserve a free size x size block (optionally inside a lon/lat window); None when full."""
-        candidates = [(ix, iy) for ix in range(self.nx - size + 1) for iy in range(self.ny - size + 1)]
-        rng.shuffle(candidates)
-        for ix, iy in candidates[:4000]:
+        if self._order is None:
+            self._order = [(ix, iy) for ix in range(self.nx) for iy in range(self.ny)]
+            rng.shuffle(self._order)
+        for ix, iy in self._order:
+            if (ix, iy) in self.used or ix + size > self.nx or iy + size > self.ny:
+                continue
             block = [(ix + a, iy + b) for a in range(size) for b in range(size)]
             if any(c in self.used for c in block):
                 continue

@@ -109,6 +109,22 @@ class Right:
                 "admin_area": self.region.admin_area, "geometry": wkt_polygon(self.ring)}
 
 
+@dataclass
+class FlowPlan:
+    """Planted deviations the monthly flow simulation applies; empty means a clean chain.
+
+    Planted cases are decided before the flows run, so every consequence (the
+    buyer's purchases, the exporter's declarations, the partner's mirror
+    imports) follows from the same simulated transactions.
+    """
+
+    sale_factor: dict[tuple[str, int], float] = field(default_factory=dict)  # (actor, year): sells stock x f
+    carry_share: dict[str, float] = field(default_factory=dict)  # actor: share of December stock kept to January
+    export_factor: dict[tuple[str, int], float] = field(default_factory=dict)  # (exporter, year): exports x f
+    phantom_kg: dict[tuple[str, str], float] = field(default_factory=dict)  # (exporter, month): extra fine kg
+    cite_instead: dict[str, tuple[str, int]] = field(default_factory=dict)  # right: (right cited in sales, year)
+
+
 class Ctx:
     """Shared state of one generation run: seeded random streams, factories, objects and output rows.
 
@@ -130,6 +146,8 @@ class Ctx:
         self._counters: dict[str, int] = defaultdict(int)
         self.grids: dict[str, object] = {}
         self.notes: dict[str, object] = {}  # stage-to-stage facts (planted ids, totals)
+        self.plan = FlowPlan()
+        self.reserved: set[str] = set()  # actors and rights already used by a planted case
 
     def rng(self, name: str) -> random.Random:
         if name not in self._rngs:

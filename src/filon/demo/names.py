@@ -125,13 +125,18 @@ class NameFactory:
         """Cooperatives carry their place name, as in the Bolivian and Peruvian registries."""
         r = self.rng
 
+        months = ("ENERO", "FEBRERO", "MARZO", "ABRIL", "MAYO", "JUNIO", "JULIO", "AGOSTO", "SEPTIEMBRE",
+                  "OCTUBRE", "NOVIEMBRE", "DICIEMBRE")
+
         def make() -> str:
-            word = r.choice(WORDS)
+            # Bolivian and Peruvian cooperatives are often named after a founding date ("16 DE JULIO").
+            word = r.choice(WORDS) if r.random() < 0.5 else f"{r.randint(1, 28)} DE {r.choice(months)}"
             if country == "EC":
                 return f"ASOCIACION DE MINEROS AUTONOMOS {word} DE {place}"
             if country == "CO":
                 return f"COOPERATIVA DE MINEROS {word} DE {place}"
-            return f"COOPERATIVA MINERA AURIFERA {word} DE {place} LTDA."
+            kind = r.choice(("COOPERATIVA MINERA AURIFERA", "COOPERATIVA MINERA", "COOPERATIVA AURIFERA"))
+            return f"{kind} {word} DE {place} LTDA." if r.random() < 0.5 else f"{kind} {word} LTDA."
         return self._unique(make)
 
     def foreign_company(self, country: str) -> str:

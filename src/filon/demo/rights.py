@@ -23,7 +23,7 @@ from filon.demo.model import Actor, Ctx, Right
 
 RIGHTS_BASE: dict[str, int] = {"PE": 1250, "CO": 800, "BO": 650, "EC": 300}
 #: Scaled-down national gold output targets, tonnes per year at scale 1.0 (real: PE ~100, CO ~60, BO ~40, EC ~10).
-TARGET_T_PER_YEAR: dict[str, float] = {"PE": 30.0, "CO": 18.0, "BO": 12.0, "EC": 3.0}
+TARGET_T_PER_YEAR: dict[str, float] = {"PE": 40.0, "CO": 24.0, "BO": 14.0, "EC": 6.0}
 
 CAPACITY_TPD = {"artisanal": (3, 25), "small": (25, 350), "medium": (350, 3000), "large": (3000, 8000)}
 GRADE_GPT = {"artisanal": (1.0, 5.0), "small": (2.0, 8.0), "medium": (1.5, 6.0), "large": (1.0, 4.0)}
@@ -234,30 +234,36 @@ def build_rights(ctx: Ctx) -> None:
         n = ctx.count(RIGHTS_BASE[country], 40)
         total_w = sum(r.weight for r in regions)
         holders_by_region: dict[str, list[Actor]] = {r.key: [] for r in regions}
-        # Bolivian cooperatives that also buy from their members (acopio): intermediaries, tier 1.
-        for region in regions:
-            quota = max(1, round(n * region.weight / total_w))
-            quota = min(quota, int(grids[region.key].capacity * 0.7))
-            for _ in range(quota):
-                scale = draw_scale(rng, region)
-                size = 2 if scale in ("medium", "large") else 1
-                bounds = grids[region.key].take(rng, size)
-                if bounds is None:
-                    break
-                kind = holder_kind(rng, country, scale)
-                reuse = [h for h in holders_by_region[region.key] if h.kind == kind and h.kind != "person"]
-                if reuse and rng.random() < 0.3:
-                    holder = rng.choice(reuse)
-                else:
-                    holder = new_holder(ctx, region, kind, scale)
-                    holders_by_region[region.key].append(holder)
-                regime = regime_for(rng, country, kind)
-                status = draw_status(rng)
-                right = make_right(ctx, region, holder, regime, status, scale, bounds)
-                if status == "active" and regime != "exploration" and rng.random() < 0.75:
-                    product = ctx.notes.get(f"product:{holder.actor_id}")
-                    set_production(ctx, right, product)  # type: ignore[arg-type]
-                    ctx.notes[f"product:{holder.actor_id}"] = right.product
+        room = {r.key: int(grids[r.key].capacity * 0.7) for r in regions}
+        for _ in range(n):
+            open_regions = [r for r in regions if room[r.key] > 0]
+            if not open_regions:
+                break
+            region = rng.choices(open_regions, weights=[r.weight for r in open_regions])[0]
+            room[region.key] -= 1
+            scale = draw_scale(rng, region)
+            size = 2 if scale in ("medium", "large") else 1
+            bounds = grids[region.key].take(rng, size)
+            if bounds is None:
+                bounds = grids[region.key].take(rng, 1)
+                scale = "small" if scale in ("medium", "large") else scale
+            if bounds is None:
+                room[region.key] = 0
+                continue
+            kind = holder_kind(rng, country, scale)
+            reuse = [h for h in holders_by_region[region.key] if h.kind == kind and h.kind != "person"]
+            if reuse and rng.random() < 0.3:
+                holder = rng.choice(reuse)
+            else:
+                holder = new_holder(ctx, region, kind, scale)
+                holders_by_region[region.key].append(holder)
+            regime = regime_for(rng, country, kind)
+            status = draw_status(rng)
+            right = make_right(ctx, region, holder, regime, status, scale, bounds)
+            if status == "active" and regime != "exploration" and rng.random() < 0.75:
+                product = ctx.notes.get(f"product:{holder.actor_id}")
+                set_production(ctx, right, product)  # type: ignore[arg-type]
+                ctx.notes[f"product:{holder.actor_id}"] = right.product
         make_coop_intermediaries(ctx, country)
     for right in ctx.rights.values():
         if right.producing:

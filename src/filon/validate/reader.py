@@ -225,7 +225,7 @@ def _read_csv_sql(path: Path, names: list[str], encoding: str, rejects: str,
     return (f"SELECT * FROM read_csv({sql_literal(str(path))}, header = true, delim = ',', quote = '\"', "
             f"escape = '\"', auto_detect = false, columns = {columns}, strict_mode = true, dateformat = '%Y-%m-%d', "
             f"encoding = '{encoding}', store_rejects = true, rejects_table = '{rejects}', "
-            f"rejects_scan = '{rejects}_scan', max_line_size = 10000000)")
+            f"rejects_scan = '{rejects}_scan')")
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path, stage: str,

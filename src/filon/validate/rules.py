@@ -6,9 +6,9 @@ queried again for their first example rows, so a valid national file costs one p
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import numpy as np
-import shapely
 
 from filon.engine.duckdb import quote_ident
 from filon.standard.model import Standard, Table
@@ -16,6 +16,9 @@ from filon.validate.checks import CellCheck, checks_for, condition_sql
 from filon.validate.problems import MAX_EXAMPLES, Problem, ValidationReport
 from filon.validate.reader import StagedFile
 from filon.validate.udfs import SCHEME_BY_COUNTRY
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _present(item: StagedFile) -> list[str]:
@@ -91,6 +94,7 @@ def check_tax_ids(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Vali
 def check_geometry(con: duckdb.DuckDBPyConnection, item: StagedFile, report: ValidationReport,
                    batch: int = 50_000) -> None:
     """Parse WKT with Shapely in batches: syntax, validity, geometry type and lon/lat range."""
+    import numpy as np  # imported here: most tables have no geometry, and the CLI starts faster
     for name in _present(item):
         col = item.table.column(name)
         if col.type != "geometry":
@@ -122,7 +126,10 @@ GEOMETRY_MESSAGES = {
 }
 
 
-def _geometry_problems(texts: np.ndarray, allowed: tuple[str, ...]) -> list[tuple[str, np.ndarray, list[str]]]:
+def _geometry_problems(texts: "np.ndarray", allowed: tuple[str, ...]) -> list[tuple[str, "np.ndarray", list[str]]]:
+    import numpy as np
+    import shapely
+
     geoms = shapely.from_wkt(texts, on_invalid="ignore")
     out = []
     unreadable = np.flatnonzero(shapely.is_missing(geoms))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import duckdb
-import shapely
 from duckdb.sqltypes import BLOB, VARCHAR
 
 from filon.standard.taxid import check_tax_id
@@ -21,6 +20,8 @@ def _tax_id_problem(scheme: str | None, value: str | None) -> str | None:
 def _wkb_to_wkt(blob: bytes | None) -> str | None:
     if blob is None:
         return None
+    import shapely
+
     try:
         return shapely.to_wkt(shapely.from_wkb(blob), rounding_precision=-1)
     except shapely.errors.ShapelyError:

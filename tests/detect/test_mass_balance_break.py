@@ -8,6 +8,7 @@ from pathlib import Path
 from filon.detect import all_detectors
 from filon.detect.context import DetectContext
 from filon.detect.mass_balance_break import Params
+from filon.engine.duckdb import DuckDBEngine
 from filon.ingest.load import ingest_package
 from filon.store.workspace import Workspace
 
@@ -15,7 +16,7 @@ from filon.store.workspace import Workspace
 def run(package: Path, tmp_path: Path, params: Params | None = None):
     ingest_package(package, tmp_path / "ws")
     det = all_detectors()["mass_balance_break"]
-    return det.run(DetectContext(Workspace(tmp_path / "ws").connect()), params or det.params())
+    return det.run(DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect())), params or det.params())
 
 
 def add_trades(package: Path, rows: list[str]) -> None:

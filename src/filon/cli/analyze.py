@@ -17,11 +17,12 @@ def analyze(
     source: Path = typer.Argument(..., help="Workspace (from 'filon ingest') or a package folder."),
     out: Path = typer.Option(Path("filon-results"), "--out", "-o", help="Folder for alerts.csv, alerts.parquet, alerts.json and report.html."),
     detectors: str = typer.Option("", "--detectors", "-d", help="Only these typologies, comma-separated."),
+    engine: str = typer.Option("duckdb", "--engine", "-e", help="duckdb (default, embedded) or spark (needs filon[spark] and Java 17+)."),
 ) -> None:
     """Run every registered detector; write OUT/alerts.csv (.parquet, .json) and OUT/report.html."""
     codes = [c.strip() for c in detectors.split(",") if c.strip()] or None
     with console.status("analysing…") as status:
-        result = run_analysis(source, out, detectors=codes, progress=lambda m: status.update(escape(m)))
+        result = run_analysis(source, out, detectors=codes, engine=engine, progress=lambda m: status.update(escape(m)))
     show_result(result)
     if result.failures:
         raise DetectorError("; ".join(f"detector {c} failed: {m}" for c, m in result.failures.items())

@@ -1,28 +1,26 @@
-"""What a detector sees: the standard's tables as SQL relations on an engine, and lineage."""
+"""What a detector sees: the standard's tables as SQL relations on an engine."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
+from filon.engine.base import Engine
 
 
 @dataclass
 class DetectContext:
-    """Tables of a workspace, queryable with SQL (DuckDB dialect).
+    """Tables of a workspace, queryable with SQL in DuckDB's dialect on any engine.
 
-    Every table of the standard exists as a view, empty when the workspace has no rows for
-    it, so a detector never has to ask whether a table is present.
+    Every table of the standard exists, empty when the workspace has no rows for it, so a
+    detector never has to ask whether a table is present.
     """
 
-    con: duckdb.DuckDBPyConnection
+    engine: Engine
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run `sql` and return rows as dicts."""
-        cur = self.con.execute(sql, params or [])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return self.engine.query(sql, params)
 
     def count(self, table: str) -> int:
-        return self.con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]
+        return int(self.query(f'SELECT count(*) AS n FROM "{table}"')[0]["n"])

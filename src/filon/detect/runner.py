@@ -18,6 +18,7 @@ from typing import Any
 from filon import __version__
 from filon.detect.alerts import Alert, sort_key
 from filon.detect.context import DetectContext
+from filon.engine.base import engine_for
 from filon.detect.output import write_csv, write_json, write_parquet
 from filon.detect.registry import Detector, all_detectors
 from filon.errors import UsageError
@@ -66,14 +67,14 @@ def select_detectors(codes: list[str] | None) -> list[Detector]:
     return [registry[c] for c in codes]
 
 
-def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
+def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None, engine: str = "duckdb",
                  ground_truth: list[dict[str, Any]] | None = None, progress: Progress = lambda _m: None) -> AnalysisResult:
     chosen = select_detectors(detectors)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".filon-", dir=out) as tmpname:
         tmp = Path(tmpname)
         ws = open_source(Path(source), progress, tmp)
-        ctx = DetectContext(ws.connect())
+        ctx = DetectContext(engine_for(engine, ws))
         result = AnalysisResult(out=out, alerts=[])
         for det in chosen:
             progress(f"running {det.code}")
@@ -86,6 +87,7 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
             result.detectors.append({"code": det.code, "version": det.version, "title": det.title,
                                      "description": det.description, "alerts": len(found),
                                      "failed": result.failures.get(det.code)})
+        ctx.engine.close()
         result.alerts.sort(key=sort_key)
         rows = [a.to_row() for a in result.alerts]
         write_csv(tmp / "alerts.csv", rows)

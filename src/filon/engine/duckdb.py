@@ -40,3 +40,20 @@ def quote_ident(name: str) -> str:
 def sql_literal(value: str) -> str:
     """Quote a string literal for DuckDB SQL."""
     return "'" + _sql_str(value) + "'"
+
+
+class DuckDBEngine:
+    """The default engine: an in-process DuckDB connection with the tables as views."""
+
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def query(self, sql: str, params: list[object] | None = None) -> list[dict[str, object]]:
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def close(self) -> None:
+        self.con.close()

@@ -14,6 +14,7 @@ from filon.cli.analyze import show_result
 from filon.cli.console import console
 from filon.detect.runner import run_analysis
 from filon.errors import UsageError
+from filon.standard import load_standard
 from filon.ingest.load import ingest_package
 
 MARKER = ".filon-demo"
@@ -44,7 +45,8 @@ def demo(
             truth = list(csv.DictReader(fh))
         result = run_analysis(out / "workspace", out / "results", ground_truth=truth,
                               progress=lambda m: status.update(escape(m)))
-    console.print(f"Demo region: {sum(summary.counts.values()):,} rows in {len(summary.counts)} tables "
+    rows = {t: n for t, n in summary.counts.items() if t in load_standard()}
+    console.print(f"Demo region: {sum(rows.values()):,} rows in {len(rows)} tables "
                   f"({escape(str(out / 'package'))}), built and analysed in {time.perf_counter() - started:.1f} s")
     show_result(result)
     console.print(f"Open the report in a browser: [bold]{escape(str((out / 'results' / 'report.html').resolve()))}[/]")

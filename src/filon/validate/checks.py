@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from filon.engine.duckdb import quote_ident, sql_literal
+from filon.engine.duckdb import sql_literal
 from filon.standard.countries import alpha2_codes
 from filon.standard.model import Column
 from filon.validate.problems import Severity

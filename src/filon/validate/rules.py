@@ -43,7 +43,7 @@ def check_cells(con: duckdb.DuckDBPyConnection, item: StagedFile, report: Valida
         planned.append((group[0], check, f"({cond})"))
     if not planned or item.rows == 0:
         return
-    cells = (f"(SELECT __rowid, " + ", ".join(f"{item.cell(n)} AS {quote_ident(n)}" for n in present)
+    cells = ("(SELECT __rowid, " + ", ".join(f"{item.cell(n)} AS {quote_ident(n)}" for n in present)
              + f" FROM {item.stage})")
     key = _key_sql(item, prefix="")
     probe = [f"count({key}) > count(DISTINCT {key})"] if key else []

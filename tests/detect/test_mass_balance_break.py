@@ -62,12 +62,19 @@ def test_tolerance_allows_small_stock_differences(package: Path, tmp_path: Path)
 
 
 def test_production_of_held_rights_counts_as_supply(package: Path, tmp_path: Path) -> None:
-    # PE-A001 produced 20.6 kg on PE-R001 and sold 22.6 kg: 2 kg (9.7 %) unexplained.
-    add_trades(package, ["PE-T902,PE,2024-06-01,PE-A001,PE-A003,Au,dore,,2.0,130000,PE-R001,,"])
+    # Cooperative PE-A004 produced 38.2 kg on its right PE-R003 and sells 45 kg: 6.8 kg (15 %) unexplained.
+    add_trades(package, ["PE-T902,PE,2024-06-01,PE-A004,PE-A003,Au,dore,,45,2900000,PE-R003,,"])
     alerts = run(package, tmp_path)
-    # PE-A003 now buys 2 kg more than it exported: no alert for it; PE-A001 fires.
-    assert [a.subject_id for a in alerts] == ["PE-A001"]
-    assert alerts[0].evidence["produced_kg"] == 20.6
+    # PE-A003 now buys more than it exported: no alert for it; the cooperative fires.
+    assert [a.subject_id for a in alerts] == ["PE-A004"]
+    assert alerts[0].evidence["produced_kg"] == 38.2 and alerts[0].evidence["unexplained_kg"] == 6.8
+
+
+def test_miners_and_pure_exporters_are_not_its_subjects(package: Path, tmp_path: Path) -> None:
+    # Miner PE-A001 sells 5 kg more than its right produced: a production question, not this typology.
+    add_trades(package, ["PE-T904,PE,2024-06-01,PE-A001,PE-A003,Au,dore,,5,330000,PE-R001,,"])
+    assert run(package, tmp_path) == []
+    assert [a.subject_id for a in run(package, tmp_path / "all", Params(node_roles=("miner",)))] == ["PE-A001"]
 
 
 def test_alert_ids_are_stable(package: Path, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ def laundering(package: Path) -> Path:
         encoding="utf-8")
     with (package / "trades.csv").open("a", encoding="utf-8") as fh:
         fh.write("PE-T900,PE,2024-05-10,PE-A003,PE-A004,Au,bullion,,30,1900000,,LOT-X,F9-1\n")
-        fh.write("PE-T901,PE,2024-06-10,PE-A001,PE-A004,Au,dore,,4,250000,PE-R001,,\n")
+        fh.write("PE-T901,PE,2024-06-10,PE-A004,PE-A002,Au,dore,,75,4800000,PE-R003,,\n")
     return package
 
 

@@ -5,7 +5,9 @@ Per actor, commodity and calendar year:
   in  = fine metal bought in `trades` (as buyer) + production of the rights it holds
         (or of which it is the declared producer)
 An alert fires when out exceeds in by more than the tolerance (stock carried between years,
-moisture and rounding) and by more than a minimum mass. Exports without a fine mass count
+moisture and rounding) and by more than a minimum mass. The nodes checked are the spec's:
+traders, processors, refiners and cooperatives (and actors whose roles are not declared).
+An exporter that only exports is `export_without_supply`'s subject, not this one's. Exports without a fine mass count
 their net mass times a typical purity for the product, and say so in the evidence.
 """
 
@@ -32,6 +34,9 @@ class Params:
     full_score_share: float = 0.5
     #: Lineage pointers kept in the evidence.
     max_sources: int = 5
+    #: Roles (from actors.roles) and kinds of the nodes whose balance is checked.
+    node_roles: tuple[str, ...] = ("trader", "processor", "refiner")
+    node_kinds: tuple[str, ...] = ("cooperative",)
 
 
 #: Commodity implied by an HS heading when an export does not name it.
@@ -81,9 +86,17 @@ def _balance_sql(p: Params) -> str:
            a.country, a.name, a.roles, a.kind, pr.usd_per_kg, pr.source AS price_source
     FROM bal b LEFT JOIN actors a USING (actor_id)
     LEFT JOIN ({yearly_price_sql()}) pr USING (commodity, year)
-    WHERE b.sold_kg + b.exported_kg > (b.bought_kg + b.produced_kg) * (1 + {p.tolerance})
+    WHERE ({_node_sql(p)})
+      AND b.sold_kg + b.exported_kg > (b.bought_kg + b.produced_kg) * (1 + {p.tolerance})
       AND b.sold_kg + b.exported_kg - (b.bought_kg + b.produced_kg) > {p.min_excess_kg}
     ORDER BY actor_id, commodity, year"""
+
+
+def _node_sql(p: Params) -> str:
+    """Condition on actors `a`: the actor is a node of the kind this typology is about."""
+    roles = " OR ".join(f"list_contains(string_split(a.roles, ';'), '{r}')" for r in p.node_roles) or "FALSE"
+    kinds = ", ".join(f"'{k}'" for k in p.node_kinds) or "NULL"
+    return f"a.roles IS NULL OR {roles} OR a.kind IN ({kinds})"
 
 
 def _sources(ctx: DetectContext, p: Params, actor: str, commodity: str, year: str) -> list[dict]:

@@ -101,13 +101,16 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
 
 
 def score_ground_truth(alerts: list[Alert], truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mark each planted case found or not: same typology and subject, and same period when given."""
-    fired = {(a.typology, a.subject_id, a.period or "") for a in alerts}
-    any_period = {(a.typology, a.subject_id) for a in alerts}
+    """Mark each planted case found or not: same typology and subject, and a period that nests
+    with the planted one when it is given (an alert for 2023-01 finds a case planted for 2023)."""
+    fired: dict[tuple[str, str], list[str]] = {}
+    for a in alerts:
+        fired.setdefault((a.typology, a.subject_id), []).append(a.period or "")
     out = []
     for g in truth:
-        period = (g.get("period") or "").strip()
-        hit = (g["typology"], g["subject_id"], period) in fired if period else (g["typology"], g["subject_id"]) in any_period
+        want = (g.get("period") or "").strip()
+        periods = fired.get((g["typology"], g["subject_id"]), [])
+        hit = any(not want or p.startswith(want) or (p and want.startswith(p)) for p in periods)
         out.append({**g, "found": hit})
     return out
 

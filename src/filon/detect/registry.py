@@ -16,7 +16,7 @@ from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 
 #: Modules under `filon.detect` that register detectors.
-MODULES = ("mass_balance_break",)
+MODULES = ("mass_balance_break", "inactive_right_production", "valuation", "content_misdeclaration")
 
 DetectFn = Callable[[DetectContext, Any], list[Alert]]
 

@@ -16,7 +16,8 @@ from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 
 #: Modules under `filon.detect` that register detectors.
-MODULES = ("mass_balance_break", "inactive_right_production", "valuation", "content_misdeclaration")
+MODULES = ("mass_balance_break", "inactive_right_production", "production_over_capacity", "valuation",
+           "content_misdeclaration", "mirror_trade_gap")
 
 DetectFn = Callable[[DetectContext, Any], list[Alert]]
 

@@ -1,0 +1,156 @@
+"""production_over_capacity: a right declares more metal in a year than its plant can process.
+
+A right's authorized capacity (tonnes of ore per day) bounds the ore it can treat in a year:
+capacity_tpd × the days of the year (generous on purpose: full capacity every day, no stops).
+Dividing the year's declared fine metal by that tonnage gives the *implied grade*: the run-of-mine
+grade the ore must have had, at 100 % recovery, to yield what was declared. Two tests:
+
+  - **bound**: the implied grade exceeds the plausible maximum for the right's scale (`MAX_GRADE_GPT`).
+    Artisanal and small alluvial and vein workings rarely mine more than 10-20 g/t gold run-of-mine;
+    medium and large mines dilute with bulk mining, so their ceilings are lower. The ceilings are
+    set at the top of those ranges so that only declarations impossible in practice fire.
+  - **outlier**: the implied grade is a robust outlier (median/MAD z-score of its logarithm, since
+    grades are log-normal) among rights of the same country, scale, metal and year, *and* at least
+    `outlier_min_share` of the ceiling: an unusual but plausible rich vein (a few g/t) stays silent.
+
+Score: outliers below the ceiling score 0.3-0.5; above the ceiling 0.5 rising to 1 at
+`full_score_ratio` × the ceiling. Value at risk = fine metal beyond the bound (the ceiling, or the
+peers' outlier limit) × the year's mean reference price. Rights without a capacity are skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from filon.detect.alerts import Alert
+from filon.detect.context import DetectContext
+from filon.detect.prices import yearly_price_sql
+from filon.detect.registry import detector
+
+#: Highest plausible run-of-mine grade (g of metal per t of ore) by metal and scale. Gold: artisanal
+#: and small alluvial/vein work 1-10 g/t, exceptional veins 15-20; medium underground 5-12; large
+#: open pits 0.5-3 and large underground 5-10. Base metals: typical ore ceilings (Cu 4 %, Zn 15 %...).
+MAX_GRADE_GPT: dict[str, dict[str, float]] = {
+    "Au": {"artisanal": 20.0, "small": 20.0, "medium": 15.0, "large": 10.0},
+    "Ag": {"artisanal": 1500.0, "small": 1500.0, "medium": 800.0, "large": 500.0},
+    "Cu": {"artisanal": 60000.0, "small": 60000.0, "medium": 40000.0, "large": 30000.0},
+    "Zn": {"artisanal": 200000.0, "small": 200000.0, "medium": 150000.0, "large": 120000.0},
+    "Pb": {"artisanal": 150000.0, "small": 150000.0, "medium": 100000.0, "large": 80000.0},
+    "Sn": {"artisanal": 50000.0, "small": 50000.0, "medium": 30000.0, "large": 20000.0},
+}
+#: Scale assumed when the register gives none: the most permissive one.
+DEFAULT_SCALE = "artisanal"
+
+
+@dataclass(frozen=True)
+class Params:
+    #: Robust z-score (on log implied grade) above which a right is an outlier among its peers:
+    #: 3.5 is the usual Iglewicz-Hoaglin cut-off for median/MAD scores.
+    outlier_z: float = 3.5
+    #: Peers (same country, scale, metal, year) needed for a median/MAD to mean anything.
+    min_peers: int = 10
+    #: An outlier fires only at this share of the ceiling or more: rich veins at a few g/t exist.
+    outlier_min_share: float = 0.5
+    #: Implied grade / ceiling at which the score reaches 1 (three times the richest plausible ore).
+    full_score_ratio: float = 3.0
+    #: Rights kept as lineage pointers (production records) per alert.
+    max_sources: int = 12
+
+
+def _sql() -> str:
+    ceilings = " ".join(f"WHEN c.commodity = '{m}' AND c.scale_ = '{s}' THEN CAST({g} AS DOUBLE)"
+                        for m, by in MAX_GRADE_GPT.items() for s, g in by.items())
+    return f"""
+    WITH yearly AS (
+      SELECT p.right_id, p.commodity, left(p.period, 4) AS year, sum(p.fine_mass_kg) AS fine_kg,
+             count(*) AS records, min(p.period) AS first_period, max(p.period) AS last_period
+      FROM production p WHERE p.fine_mass_kg > 0 GROUP BY p.right_id, p.commodity, left(p.period, 4)),
+    cap AS (
+      SELECT y.*, r.country, r.holder_id, coalesce(r.scale, '{DEFAULT_SCALE}') AS scale_, r.capacity_tpd,
+             CAST(CASE WHEN CAST(y.year AS INTEGER) % 4 = 0 THEN 366 ELSE 365 END AS DOUBLE) AS days
+      FROM yearly y JOIN mining_rights r ON r.right_id = y.right_id WHERE r.capacity_tpd > 0),
+    graded AS (
+      SELECT c.*, c.fine_kg * 1000.0 / (c.capacity_tpd * c.days) AS grade_gpt,
+             ln(c.fine_kg * 1000.0 / (c.capacity_tpd * c.days)) AS ln_grade,
+             CASE {ceilings} END AS ceiling_gpt
+      FROM cap c),
+    peer_med AS (
+      SELECT country, scale_, commodity, year, median(ln_grade) AS med, count(*) AS peers
+      FROM graded GROUP BY country, scale_, commodity, year),
+    peer_mad AS (
+      SELECT g.country, g.scale_, g.commodity, g.year, median(abs(g.ln_grade - m.med)) AS mad
+      FROM graded g JOIN peer_med m ON m.country = g.country AND m.scale_ = g.scale_
+           AND m.commodity = g.commodity AND m.year = g.year
+      GROUP BY g.country, g.scale_, g.commodity, g.year)
+    SELECT g.*, m.med, m.peers, d.mad, px.usd_per_kg, px.source AS price_source
+    FROM graded g
+    JOIN peer_med m ON m.country = g.country AND m.scale_ = g.scale_ AND m.commodity = g.commodity AND m.year = g.year
+    JOIN peer_mad d ON d.country = g.country AND d.scale_ = g.scale_ AND d.commodity = g.commodity AND d.year = g.year
+    LEFT JOIN ({yearly_price_sql()}) px ON px.commodity = g.commodity AND px.year = g.year
+    ORDER BY g.right_id, g.year, g.commodity"""
+
+
+def _sources_sql() -> str:
+    return """SELECT right_id, left(period, 4) AS year, commodity, record_id, period, _source_file, _source_row
+              FROM production WHERE fine_mass_kg > 0 ORDER BY right_id, period, record_id"""
+
+
+@detector("production_over_capacity", version="1.0", title="Production beyond the right's capacity",
+          subject_type="right", params=Params, tables=("production", "mining_rights", "prices"))
+def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+    """A mining right declares more fine metal in a year than its authorized ore capacity could yield at
+    the richest grade plausible for its scale, or an implied grade far above its peers': the right's
+    papers are likely giving a legal origin to metal mined elsewhere."""
+    alerts = []
+    flagged = []
+    for r in ctx.query(_sql()):
+        ceiling, grade = r["ceiling_gpt"], r["grade_gpt"]
+        z, outlier_limit = None, None
+        if r["peers"] >= p.min_peers and r["mad"] and r["mad"] > 0:
+            z = (r["ln_grade"] - r["med"]) / (1.4826 * r["mad"])
+            outlier_limit = math.exp(r["med"] + p.outlier_z * 1.4826 * r["mad"])
+        over = ceiling is not None and grade > ceiling
+        outlier = z is not None and z >= p.outlier_z and (ceiling is None or grade >= p.outlier_min_share * ceiling)
+        if over or outlier:
+            flagged.append((r, z, outlier_limit, over))
+    if not flagged:
+        return alerts
+    sources: dict[tuple, list[dict]] = {}
+    for s in ctx.query(_sources_sql()):
+        sources.setdefault((s["right_id"], s["year"], s["commodity"]), []).append(s)
+    for r, z, outlier_limit, over in flagged:
+        ceiling, grade = r["ceiling_gpt"], r["grade_gpt"]
+        if over:
+            bound = ceiling
+            score = 0.5 + 0.5 * min(1.0, (grade / ceiling - 1.0) / (p.full_score_ratio - 1.0))
+        else:
+            bound = max(outlier_limit or 0.0, p.outlier_min_share * ceiling if ceiling else 0.0)
+            share = grade / ceiling if ceiling else 1.0
+            score = 0.3 + 0.2 * min(1.0, max(0.0, (share - p.outlier_min_share) / (1.0 - p.outlier_min_share)))
+        ore_t = r["capacity_tpd"] * r["days"]
+        excess_kg = max(0.0, r["fine_kg"] - bound * ore_t / 1000.0)
+        var = excess_kg * r["usd_per_kg"] if r["usd_per_kg"] else None
+        why = (f"above the {ceiling:g} g/t plausible for {'an' if r['scale_'][0] in 'aeiou' else 'a'} {r['scale_']} right" if over else
+               f"a robust outlier (z = {z:.1f}) among {r['peers']} {r['scale_']} {r['country']} rights")
+        srcs = sources.get((r["right_id"], r["year"], r["commodity"]), [])
+        alerts.append(Alert(
+            typology="production_over_capacity", subject_type="right", subject_id=r["right_id"],
+            country=r["country"], period=r["year"], score=min(1.0, score), value_at_risk_usd=var,
+            explanation=(f"Right {r['right_id']} declares {r['fine_kg']:,.2f} kg fine {r['commodity']} in {r['year']}, "
+                         f"which at its capacity of {r['capacity_tpd']:g} t/day every day implies ore at "
+                         f"{grade:,.1f} g/t, {why}."),
+            evidence={
+                "commodity": r["commodity"], "scale": r["scale_"], "holder_id": r["holder_id"],
+                "capacity_tpd": r["capacity_tpd"], "days": int(r["days"]), "max_ore_t": round(ore_t, 1),
+                "declared_fine_kg": round(r["fine_kg"], 4), "implied_grade_gpt": round(grade, 3),
+                "ceiling_gpt": ceiling, "over_ceiling": over, "peer_count": r["peers"],
+                "peer_median_gpt": round(math.exp(r["med"]), 3), "robust_z": None if z is None else round(z, 2),
+                "peer_outlier_limit_gpt": None if outlier_limit is None else round(outlier_limit, 3),
+                "excess_fine_kg": round(excess_kg, 4), "reference_usd_per_kg": r["usd_per_kg"],
+                "price_source": r["price_source"], "production_records": r["records"],
+                "first_period": r["first_period"], "last_period": r["last_period"],
+                "sources": [{"table": "production", "id": s["record_id"], "period": s["period"],
+                             "file": s["_source_file"], "row": s["_source_row"]} for s in srcs[:p.max_sources]],
+            }))
+    return alerts

@@ -16,8 +16,9 @@ from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 
 #: Modules under `filon.detect` that register detectors.
-MODULES = ("mass_balance_break", "inactive_right_production", "production_over_capacity", "valuation",
-           "content_misdeclaration", "mirror_trade_gap")
+MODULES = ("mass_balance_break", "export_without_supply", "new_exporter_surge", "national_export_exceeds_supply",
+           "inactive_right_production", "production_over_capacity", "valuation", "content_misdeclaration",
+           "mirror_trade_gap")
 
 DetectFn = Callable[[DetectContext, Any], list[Alert]]
 

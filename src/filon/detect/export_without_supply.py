@@ -1,0 +1,162 @@
+"""export_without_supply: an exporter ships more fine metal than its own supply can explain.
+
+Per exporter, commodity and calendar year:
+  out    = fine metal exported (estimated where a declaration lacks it, see `_supply`) + fine metal sold at
+           home (trades as seller: metal sold domestically cannot also be shipped)
+  supply = production of the rights it holds or declares producing + purchases (trades as buyer) + imports
+           it made (`imports.importer_name` equal to its name in its country) + opening stock
+  opening stock = what it acquired but did not ship in the `carry_months` before the year (never
+           negative, and never older than that window: exporters turn their stock over in weeks)
+An alert fires when out exceeds supply by more than the tolerance and a minimum mass. Yearly production
+records count in the carry window pro rata (carry_months / 12). Traders, processors, refiners, cooperatives
+and actors of undeclared role are left to `mass_balance_break`, whose balance already counts their exports:
+this typology covers pure exporters and miner-exporters, so the same kilograms never raise two alerts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from filon.detect._supply import exports_fine_sql, imports_fine_sql
+from filon.detect.alerts import Alert
+from filon.detect.context import DetectContext
+from filon.detect.prices import yearly_price_sql
+from filon.detect.registry import detector
+
+
+@dataclass(frozen=True)
+class Params:
+    #: Months of unshipped purchases and production that may be carried into a year as stock. Dore is
+    #: exported within weeks of purchase; three months covers a slow refinery or a customs backlog.
+    carry_months: int = 3
+    #: Share of the outflow that may go unexplained (moisture, assay differences, rounding).
+    tolerance: float = 0.10
+    #: Smallest unexplained fine mass worth an alert, in kg (about USD 0.12 M of gold).
+    min_excess_kg: float = 2.0
+    #: Unexplained share of the outflow at which the score reaches 1 (half of it has no source).
+    full_score_share: float = 0.5
+    #: Lineage pointers kept in the evidence (the year's largest export declarations).
+    max_sources: int = 5
+    #: Roles and kinds of the nodes whose balance `mass_balance_break` checks (exports included): not ours.
+    node_roles: tuple[str, ...] = ("trader", "processor", "refiner")
+    node_kinds: tuple[str, ...] = ("cooperative",)
+
+
+def _month(period: str) -> str:
+    """Month index (year * 12 + month - 1) of a `YYYY-MM` period; NULL for a yearly `YYYY` one."""
+    return (f"CASE WHEN length({period}) >= 7 THEN CAST(left({period}, 4) AS INT) * 12 "
+            f"+ CAST(substr({period}, 6, 2) AS INT) - 1 END")
+
+
+def _flows_sql() -> str:
+    return f"""
+    WITH ex AS ({exports_fine_sql()}),
+    flows AS (
+      SELECT exporter_id AS actor_id, commodity, year(date) AS year, year(date) * 12 + month(date) - 1 AS mi,
+             'exported' AS flow, kg, CASE WHEN estimated THEN 1 ELSE 0 END AS est,
+             CASE WHEN kg IS NULL THEN 1 ELSE 0 END AS unknown FROM ex WHERE commodity IS NOT NULL
+      UNION ALL
+      SELECT seller_id, commodity, year(date), year(date) * 12 + month(date) - 1, 'sold', fine_mass_kg, 0, 0 FROM trades
+      UNION ALL
+      SELECT buyer_id, commodity, year(date), year(date) * 12 + month(date) - 1, 'bought', fine_mass_kg, 0, 0 FROM trades
+      UNION ALL
+      SELECT coalesce(p.producer_id, r.holder_id), p.commodity, CAST(left(p.period, 4) AS INT), {_month('p.period')},
+             'produced', p.fine_mass_kg, 0, 0 FROM production p LEFT JOIN mining_rights r ON r.right_id = p.right_id
+      UNION ALL
+      SELECT a.actor_id, i.commodity, CAST(left(i.period, 4) AS INT), {_month('i.period')}, 'imported', i.kg, 0, 0
+      FROM ({imports_fine_sql()}) i
+      JOIN actors a ON a.country = i.country AND upper(trim(a.name)) = upper(trim(i.importer_name))
+      WHERE i.commodity IS NOT NULL)"""
+
+
+def _balance_sql(p: Params) -> str:
+    k = int(p.carry_months)
+    return _flows_sql() + f""",
+    yr AS (
+      SELECT actor_id, commodity, year,
+             coalesce(sum(kg) FILTER (WHERE flow = 'exported'), 0) AS exported_kg,
+             coalesce(sum(kg) FILTER (WHERE flow = 'sold'), 0) AS sold_kg,
+             coalesce(sum(kg) FILTER (WHERE flow = 'bought'), 0) AS bought_kg,
+             coalesce(sum(kg) FILTER (WHERE flow = 'produced'), 0) AS produced_kg,
+             coalesce(sum(kg) FILTER (WHERE flow = 'imported'), 0) AS imported_kg,
+             count(*) FILTER (WHERE flow = 'exported') AS declarations,
+             sum(est) AS estimated_declarations, sum(unknown) AS declarations_without_fine_mass,
+             sum(kg) FILTER (WHERE flow = 'exported') AS value_kg
+      FROM flows WHERE actor_id IS NOT NULL GROUP BY ALL),
+    carry AS (
+      SELECT y.actor_id, y.commodity, y.year,
+             greatest(0, sum(CASE WHEN f.flow IN ('exported', 'sold') THEN -f.kg
+                                  WHEN f.mi IS NULL THEN f.kg * {k} / 12.0 ELSE f.kg END)) AS opening_kg
+      FROM yr y JOIN flows f ON f.actor_id = y.actor_id AND f.commodity = y.commodity
+       AND ((f.mi >= y.year * 12 - {k} AND f.mi < y.year * 12) OR (f.mi IS NULL AND f.year = y.year - 1))
+      WHERE f.kg IS NOT NULL GROUP BY ALL),
+    bal AS (
+      SELECT y.*, coalesce(c.opening_kg, 0) AS opening_kg, y.exported_kg + y.sold_kg AS out_kg,
+             y.bought_kg + y.produced_kg + y.imported_kg + coalesce(c.opening_kg, 0) AS supply_kg
+      FROM yr y LEFT JOIN carry c ON c.actor_id = y.actor_id AND c.commodity = y.commodity AND c.year = y.year
+      WHERE y.exported_kg > 0),
+    val AS (SELECT exporter_id AS actor_id, commodity, year(date) AS year, sum(value_usd) AS value_usd
+            FROM ex WHERE kg IS NOT NULL GROUP BY ALL)
+    SELECT b.*, CAST(b.year AS VARCHAR) AS period, coalesce(a.country, x.country) AS country, a.name,
+           v.value_usd AS export_value_usd, pr.usd_per_kg, pr.source AS price_source
+    FROM bal b LEFT JOIN actors a ON a.actor_id = b.actor_id
+    LEFT JOIN (SELECT exporter_id, min(country) AS country FROM exports GROUP BY ALL) x ON x.exporter_id = b.actor_id
+    LEFT JOIN val v ON v.actor_id = b.actor_id AND v.commodity = b.commodity AND v.year = b.year
+    LEFT JOIN ({yearly_price_sql()}) pr ON pr.commodity = b.commodity AND pr.year = CAST(b.year AS VARCHAR)
+    WHERE NOT ({_node_sql(p)})
+      AND b.out_kg > b.supply_kg + {p.tolerance} * b.out_kg AND b.out_kg - b.supply_kg > {p.min_excess_kg}
+    ORDER BY b.actor_id, b.commodity, b.year"""
+
+
+def _node_sql(p: Params) -> str:
+    """Condition on actors `a`: a node whose balance mass_balance_break checks (as that detector defines it)."""
+    roles = " OR ".join(f"list_contains(string_split(a.roles, ';'), '{r}')" for r in p.node_roles) or "FALSE"
+    kinds = ", ".join(f"'{k}'" for k in p.node_kinds) or "NULL"
+    return f"a.roles IS NULL OR {roles} OR coalesce(a.kind IN ({kinds}), FALSE)"
+
+
+def _sources(ctx: DetectContext, p: Params, actor: str, commodity: str, year: int) -> list[dict]:
+    rows = ctx.query(f"""SELECT declaration_id, kg, estimated, _source_file AS file, _source_row AS row
+        FROM ({exports_fine_sql()}) e WHERE exporter_id = ? AND commodity = ? AND year(date) = ? AND kg IS NOT NULL
+        ORDER BY kg DESC, declaration_id LIMIT {int(p.max_sources)}""", [actor, commodity, year])
+    return [{"flow": "exported", "id": r["declaration_id"], "fine_kg": round(r["kg"], 3),
+             "fine_mass_estimated": bool(r["estimated"]), "file": r["file"], "row": r["row"]} for r in rows]
+
+
+@detector("export_without_supply", version="1.0", title="Export without supply", subject_type="actor",
+          params=Params, tables=("exports", "trades", "production", "mining_rights", "imports", "actors", "prices"))
+def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+    """An exporter ships (and sells at home) more fine metal in a year than its own mines' production, its
+    documented purchases, its imports and a few months of carried stock can explain: the unexplained metal
+    entered its books without a source, the signature of illegal gold laundered through exports."""
+    alerts = []
+    for r in ctx.query(_balance_sql(p)):
+        excess = r["out_kg"] - r["supply_kg"]
+        share = excess / r["out_kg"]
+        declared = r["export_value_usd"] / r["value_kg"] if r["export_value_usd"] and r["value_kg"] else None
+        unit_value = r["usd_per_kg"] or declared
+        name = r["name"] or r["actor_id"]
+        estimated = f" ({r['estimated_declarations']} declarations' fine mass estimated)" if r["estimated_declarations"] else ""
+        alerts.append(Alert(
+            typology="export_without_supply", subject_type="actor", subject_id=r["actor_id"], country=r["country"],
+            period=r["period"], score=min(1.0, share / p.full_score_share),
+            value_at_risk_usd=excess * unit_value if unit_value else None,
+            explanation=(f"{name} exported {r['exported_kg']:,.1f} kg of fine {r['commodity']}{estimated} and sold "
+                         f"{r['sold_kg']:,.1f} kg at home in {r['period']}, but its production, purchases, imports and "
+                         f"carried stock total only {r['supply_kg']:,.1f} kg: {excess:,.1f} kg ({share:.0%}) has no "
+                         f"documented source."),
+            evidence={
+                "commodity": r["commodity"], "year": r["period"], "actor_name": r["name"],
+                "exported_kg": round(r["exported_kg"], 3), "sold_kg": round(r["sold_kg"], 3),
+                "produced_kg": round(r["produced_kg"], 3), "bought_kg": round(r["bought_kg"], 3),
+                "imported_kg": round(r["imported_kg"], 3), "opening_stock_kg": round(r["opening_kg"], 3),
+                "carry_months": p.carry_months, "supply_kg": round(r["supply_kg"], 3),
+                "unexplained_kg": round(excess, 3), "unexplained_share": round(share, 4), "tolerance": p.tolerance,
+                "export_declarations": r["declarations"],
+                "exports_with_estimated_fine_mass": r["estimated_declarations"],
+                "exports_without_fine_mass_estimate": r["declarations_without_fine_mass"],
+                "price_usd_per_kg": round(unit_value, 2) if unit_value else None,
+                "price_source": r["price_source"] or ("declared unit value" if unit_value else None),
+                "sources": _sources(ctx, p, r["actor_id"], r["commodity"], r["year"]),
+            }))
+    return alerts

@@ -8,7 +8,7 @@ import pytest
 from groundtruth import read_truth, score
 
 import filon.detect.inactive_right_production  # noqa: F401  (registers the detector)
-from conftest import rewrite
+from tests.conftest import rewrite
 from filon.demo import generate_region
 from filon.detect.runner import run_analysis
 

@@ -44,3 +44,15 @@ def test_spark_and_duckdb_agree(laundering: Path, tmp_path: Path) -> None:
 
 def test_transpile_keeps_placeholders() -> None:
     assert "?" in transpile("SELECT * FROM trades WHERE seller_id = ? GROUP BY ALL")
+
+
+def test_every_detector_agrees_on_the_demo_region(tmp_path: Path) -> None:
+    from filon.demo import generate_region
+
+    generate_region(tmp_path / "region", seed=11, scale=0.3)
+    duck = run_analysis(tmp_path / "region", tmp_path / "duck").alerts
+    spark = run_analysis(tmp_path / "region", tmp_path / "spark", engine="spark").alerts
+    assert len({a.typology for a in duck}) >= 8
+    assert [(a.alert_id, a.subject_id, a.period) for a in duck] == [(a.alert_id, a.subject_id, a.period) for a in spark]
+    for d, s in zip(duck, spark):
+        assert d.score == pytest.approx(s.score) and (d.value_at_risk_usd or 0) == pytest.approx(s.value_at_risk_usd or 0)

@@ -42,10 +42,10 @@ CONSIGNEES: dict[str, tuple[str, ...]] = {
 
 #: Counts at scale 1.0 and floors for small scales (floors keep every planted role available).
 MARKET_SIZE: dict[str, dict[str, tuple[int, int]]] = {
-    "PE": {"trader": (45, 6), "processor": (12, 3), "exporter": (14, 5), "refiner": (2, 1), "transporter": (3, 1)},
-    "CO": {"trader": (30, 6), "processor": (8, 3), "exporter": (12, 5), "refiner": (2, 1), "transporter": (2, 1)},
-    "BO": {"trader": (20, 5), "processor": (3, 2), "exporter": (7, 4), "refiner": (1, 1), "transporter": (2, 1)},
-    "EC": {"trader": (12, 5), "processor": (5, 3), "exporter": (6, 4), "refiner": (1, 1), "transporter": (2, 1)},
+    "PE": {"trader": (45, 12), "processor": (12, 3), "exporter": (14, 6), "refiner": (2, 1), "transporter": (3, 2)},
+    "CO": {"trader": (30, 10), "processor": (8, 3), "exporter": (12, 6), "refiner": (2, 1), "transporter": (2, 1)},
+    "BO": {"trader": (20, 7), "processor": (3, 2), "exporter": (7, 5), "refiner": (1, 1), "transporter": (2, 1)},
+    "EC": {"trader": (12, 8), "processor": (5, 4), "exporter": (6, 5), "refiner": (1, 1), "transporter": (2, 1)},
 }
 
 PUBLIC_BODIES = {"PE": "SUPERINTENDENCIA NACIONAL DE ADUANAS Y DE ADMINISTRACION TRIBUTARIA",
@@ -104,7 +104,9 @@ def new_actor(ctx: Ctx, country: str, kind: str, roles: list[str], *, name_role:
         y = rng.uniform(region.bbox[1], region.bbox[3])
         admin, town = region.admin_area, f"{region.name}, {region.department}"
     else:
-        admin, town, x, y = rng.choice(HUBS[country]) if country in HUBS else ("", "", 0.0, 0.0)
+        hubs = HUBS.get(country, (("", "", 0.0, 0.0),))
+        # Public bodies sit in the capital (first hub); firms in any hub city.
+        admin, town, x, y = hubs[0] if kind == "public_body" else rng.choice(hubs)
     actor = Actor(actor_id=ctx.next_id(f"ACT-{country}", 5), country=country, name=name, kind=kind,
                   roles=roles, incorporation_date=incorporation, region=region, lon=x, lat=y, tier=tier)
     if country in HUBS:
@@ -213,7 +215,7 @@ def wire_intermediaries(ctx: Ctx, country: str) -> None:
                 chosen.append(exp)
         shares = [rng.uniform(0.4, 1.0) for _ in chosen]
         outlets = [(e.actor_id, s) for e, s in zip(chosen, shares)]
-        if refiners and "trader" in actor.roles and rng.random() < 0.5:
+        if refiners and rng.random() < 0.5:
             outlets.append((rng.choice(refiners).actor_id, sum(shares) * rng.uniform(0.25, 0.5)))
         total = sum(s for _, s in outlets)
         actor.outlets = [(a, s / total) for a, s in outlets]

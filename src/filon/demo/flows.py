@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
+from filon.demo.actors import CONSIGNEES
 from filon.demo.market import MONTHS, day, days_in, price_per_kg
 from filon.demo.model import Actor, Ctx, Right
 
@@ -85,6 +86,10 @@ class Simulator:
         self.rng = ctx.rng("flows")
         self.stock: dict[tuple[str, str], float] = defaultdict(float)
         self.decl_seq: dict[str, int] = defaultdict(int)
+        self.refiners: dict[str, list[str]] = defaultdict(list)
+        for a in ctx.actors.values():
+            if "refiner" in a.roles:
+                self.refiners[a.country].append(a.actor_id)
 
     # --- ids -------------------------------------------------------------------
     def lot_id(self, country: str, month: str, prefix: str = "LT") -> str:
@@ -168,7 +173,6 @@ class Simulator:
                     self.assay(lot, date, country, au_gpt=min(purity * 1e6 * rng.uniform(0.995, 1.005), 999_000),
                                ag_gpt=rng.uniform(20_000, 90_000), hg_ppm=rng.uniform(1, 50))
             if dest not in actor.consignees:
-                from filon.demo.actors import CONSIGNEES
                 actor.consignees[dest] = rng.choice(CONSIGNEES[dest])
             self.ctx.rows["exports"].append({
                 "declaration_id": self.declaration_id(country, month, office), "country": country,
@@ -211,6 +215,8 @@ class Simulator:
             for actor in tier2:
                 key = (actor.actor_id, "Au")
                 held = self.stock.pop(key, 0.0)
+                if held > 0 and actor.export_product != "none":
+                    held = self.sell_home(actor, month, held)
                 if actor.export_product != "none":
                     factor = plan.export_factor.get((actor.actor_id, year), rng.uniform(0.99, 0.998))
                     total = round(held * factor + plan.phantom_kg.get((actor.actor_id, month), 0.0), 4)
@@ -219,6 +225,23 @@ class Simulator:
                 cu = (actor.actor_id, "Cu")
                 if month[5:] in ("03", "06", "09", "12") and self.stock.get(cu, 0.0) > 0:
                     self.export(actor, month, round(self.stock.pop(cu) * 0.995, 1), "Cu")
+
+    def sell_home(self, actor: Actor, month: str, held: float) -> float:
+        """Exporters sell 3-8 % of their gold to a domestic refinery (integrated mines and plants 8-15 %).
+
+        Returns what is left to export. This home market is why national
+        exports stay around 85-95 % of production in a clean chain.
+        """
+        refiners = self.refiners.get(actor.country)
+        if not refiners:
+            return held
+        rng = self.rng
+        integrated = "miner" in actor.roles or "processor" in actor.roles
+        amount = round(held * (rng.uniform(0.08, 0.15) if integrated else rng.uniform(0.03, 0.08)), 4)
+        refiner = refiners[int(actor.actor_id[-3:]) % len(refiners)]
+        self.trade(actor, refiner, month, rng.randint(15, 22), amount, "dore", rng.uniform(0.85, 0.95),
+                   rng.uniform(0.96, 0.99), with_lot=rng.random() < 0.7)
+        return held - amount
 
     def sell_on(self, actor: Actor, mi: int, month: str, year: int, origin: str) -> None:
         """An intermediary sells what it holds to its exporters (and refiner) before the month ends."""
@@ -229,8 +252,9 @@ class Simulator:
             return
         factor = plan.sale_factor.get((actor.actor_id, year), rng.uniform(0.985, 0.998))
         keep = 0.0
-        if actor.actor_id in plan.carry_share and month.endswith("-12"):
-            keep = round(held * plan.carry_share[actor.actor_id], 4)
+        if actor.actor_id in plan.carry_kg and month.endswith("-12"):
+            # The same quantity is carried over every year end, so each calendar year still balances.
+            keep = round(min(held, plan.carry_kg[actor.actor_id]), 4)
             self.stock[key] = keep
         total = (held - keep) * factor
         product = "dore"

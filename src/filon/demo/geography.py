@@ -18,7 +18,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from shapely.geometry import LineString, Point, Polygon, box
+from shapely.geometry import LineString, Polygon, box
 
 EARTH_RADIUS_M = 6_371_008.8
 CELL_DEG = 0.01
@@ -69,7 +69,7 @@ REGIONS: tuple[Region, ...] = (
     Region("CO", "BOLIVAR", "MONTECRISTO", "13458", (-74.606, 8.023, -74.337, 8.237), "hardrock", 0.8),
     # Bolivia: the gold cooperatives of the Yungas of La Paz and the rivers of Beni.
     Region("BO", "LA PAZ", "TIPUANI", "LA PAZ/LARECAJA/TIPUANI", (-68.10, -15.62, -67.95, -15.50), "alluvial", 2.0),
-    Region("BO", "LA PAZ", "GUANAY", "LA PAZ/LARECAJA/GUANAY", (-67.98, -15.58, -67.86, -15.44), "alluvial", 1.5),
+    Region("BO", "LA PAZ", "GUANAY", "LA PAZ/LARECAJA/GUANAY", (-67.94, -15.58, -67.86, -15.44), "alluvial", 1.5),
     Region("BO", "LA PAZ", "TEOPONTE", "LA PAZ/LARECAJA/TEOPONTE", (-67.86, -15.58, -67.72, -15.44), "alluvial", 1.0),
     Region("BO", "LA PAZ", "MAPIRI", "LA PAZ/LARECAJA/MAPIRI", (-68.30, -15.36, -68.12, -15.20), "alluvial", 1.5),
     Region("BO", "BENI", "RIBERALTA", "BENI/VACA DIEZ/RIBERALTA", (-66.25, -11.15, -66.05, -10.95), "alluvial", 0.8),
@@ -153,10 +153,6 @@ def blob_ring(rng: random.Random, cx: float, cy: float, radius_m: float, n: int 
         r = 1.0 + rng.uniform(-irregularity, irregularity * 0.5)
         pts.append((cx + dlon * r * math.cos(ang), cy + dlat * r * math.sin(ang)))
     return rounded(pts)
-
-
-def shape_of(coords: list[tuple[float, float]]) -> Polygon:
-    return Polygon(coords)
 
 
 # --- invented reference polygons ---------------------------------------------
@@ -271,13 +267,25 @@ class Grid:
             return bounds
         return None
 
-    def free_point(self, rng: random.Random, avoid: list[Polygon] | None = None) -> tuple[float, float]:
+    def take_nearest(self, target: Polygon, min_deg: float = 0.0) -> tuple[float, float, float, float] | None:
+        """Reserve the free cell closest to `target` (but at least `min_deg` away); deterministic."""
+        best: tuple[float, int, int] | None = None
+        for ix in range(self.nx):
+            for iy in range(self.ny):
+                if (ix, iy) in self.used:
+                    continue
+                d = box(*self.cell_bounds(ix, iy)).distance(target)
+                if d >= min_deg and (best is None or d < best[0]):
+                    best = (d, ix, iy)
+        if best is None:
+            return None
+        self.used.add((best[1], best[2]))
+        return self.cell_bounds(best[1], best[2])
+
+    def free_point(self, rng: random.Random) -> tuple[float, float]:
         """Centre of a free cell (no right there), for planted disturbance outside any right."""
         bounds = self.take(rng)
         if bounds is None:
             raise RuntimeError(f"no free cell left in {self.region.name}")
         return ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
 
-
-def point_in(poly: list[tuple[float, float]], x: float, y: float) -> bool:
-    return Polygon(poly).contains(Point(x, y))

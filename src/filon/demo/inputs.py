@@ -11,7 +11,6 @@ production at all) appears only where planted.
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 
 from filon.demo.model import Actor, Ctx, Right
@@ -46,7 +45,7 @@ class Inputs:
         months = sorted(rng.sample(range(1, 13), parts))
         for w, m in zip(weights, months):
             q = quantity * w / total
-            q = round(q) if unit in ("L", "gal", "g") else round(q, 1)
+            q = round(q) if unit in ("L", "gal", "g") else round(q, 3) if unit == "t" else round(q, 1)
             if q <= 0:
                 continue
             lon = lat = None
@@ -91,6 +90,8 @@ class Inputs:
             for item in items:
                 q = kg * rng.uniform(*RATIOS[item])
                 unit = "kg"
+                if item == "cyanide" and q > 5000 and rng.random() < 0.4:
+                    unit, q = "t", q / 1000  # bulk cyanide is often recorded in tonnes
                 if item == "diesel":
                     unit = "gal" if actor.country in ("PE", "EC") and rng.random() < 0.5 else "L"
                     q = q / GAL_L if unit == "gal" else q
@@ -118,24 +119,28 @@ class Inputs:
                  ("EC", 2023, "company", "hardrock", "cyanide", 2500.0))
         for country, year, kind, pstyle, item, ratio in cases:
             actor = pick(rng, ctx, producers(country, year, kind, pstyle, tier=None if kind == "company" else 0),
-                         "input_overuse")
+                         "input_overuse", producers(country, year, kind, None, tier=None),
+                         producers(country, year, None, None, tier=None))
             kg = produced[(actor.actor_id, year)]
             self.purchases(actor, year, item, kg * ratio, "kg", parts=4)
             done.add((actor.actor_id, year))
             ctx.truth_row("input_overuse", "actor", actor.actor_id, country, str(year), "fire",
                           f"bought {kg * ratio:,.0f} kg of {item} for {kg:,.1f} kg of declared gold "
                           f"({ratio:g} kg per kg; usual {RATIOS[item][0]:g}-{RATIOS[item][1]:g})")
-        trader = pick(rng, ctx, traders(ctx, "CO"), "input_overuse")
+        trader = pick(rng, ctx, traders(ctx, "CO"), "input_overuse", ctx.by_country("CO", tier=1))
         self.purchases(trader, 2022, "mercury", rng.uniform(150, 220), "kg", parts=3)
         ctx.truth_row("input_overuse", "actor", trader.actor_id, "CO", "2022", "fire",
                       "a gold trader with no production buys mercury (banned in Colombian mining since 2018)")
         # Look-alikes: mercury recorded in grams; a large mine's large but proportionate cyanide purchases.
-        grams = pick(rng, ctx, producers("PE", 2023, "person", "alluvial"), "input_overuse silent")
+        grams = pick(rng, ctx, producers("PE", 2023, "person", "alluvial"), "input_overuse silent",
+                     producers("PE", 2023, None, None, tier=None))
         kg = produced[(grams.actor_id, 2023)]
-        self.purchases(grams, 2023, "mercury", kg * rng.uniform(2.0, 2.8) * 1000, "g", parts=3)
+        g = kg * rng.uniform(2.0, 2.8) * 1000
+        self.purchases(grams, 2023, "mercury", g, "g", parts=3)
         done.add((grams.actor_id, 2023))
         ctx.truth_row("input_overuse", "actor", grams.actor_id, "PE", "2023", "silent",
-                      f"mercury recorded in grams ({kg * 2.4 * 1000:,.0f} g is about {kg * 2.4:,.1f} kg): normal ratio")
+                      f"mercury recorded in grams ({g:,.0f} g, i.e. {g / 1000:,.1f} kg for {kg:,.1f} kg of gold): "
+                      "normal ratio once converted")
         big_id = max((a for (a, y) in produced if y == 2023 and style[a][0] == "hardrock"
                       and ctx.actors[a].actor_id not in ctx.reserved),
                      key=lambda a: (produced[(a, 2023)], a))

@@ -12,7 +12,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from filon.demo.geography import Region
+from filon.demo.geography import Region, wkt_polygon
 from filon.demo.names import NameFactory
 from filon.demo.taxids import TaxIdFactory
 
@@ -101,7 +101,6 @@ class Right:
         return self.operator_id or self.holder_id
 
     def row(self) -> dict[str, object]:
-        from filon.demo.geography import wkt_polygon
         return {"right_id": self.right_id, "country": self.country, "holder_id": self.holder_id,
                 "regime": self.regime, "status": self.status, "scale": self.scale,
                 "commodities": self.commodities, "area_ha": round(self.area_ha, 2),
@@ -119,7 +118,7 @@ class FlowPlan:
     """
 
     sale_factor: dict[tuple[str, int], float] = field(default_factory=dict)  # (actor, year): sells stock x f
-    carry_share: dict[str, float] = field(default_factory=dict)  # actor: share of December stock kept to January
+    carry_kg: dict[str, float] = field(default_factory=dict)  # actor: fine kg of December stock kept to January
     export_factor: dict[tuple[str, int], float] = field(default_factory=dict)  # (exporter, year): exports x f
     phantom_kg: dict[tuple[str, str], float] = field(default_factory=dict)  # (exporter, month): extra fine kg
     cite_instead: dict[str, tuple[str, int]] = field(default_factory=dict)  # right: (right cited in sales, year)
@@ -156,7 +155,7 @@ class Ctx:
 
     def count(self, base: int, minimum: int = 1) -> int:
         """A volume knob: `base` rows at scale 1.0, never fewer than `minimum`."""
-        return max(minimum, int(round(base * self.scale)))
+        return max(minimum, round(base * self.scale))
 
     def next_id(self, prefix: str, width: int = 6) -> str:
         self._counters[prefix] += 1

@@ -8,7 +8,8 @@ distractor that looks similar but is legitimate, so a detector's precision can
 be measured, not just its recall.
 
 Territorial, registry and input cases live in `territory.py`, `registry.py`
-and `inputs.py`; this module covers the chain, customs and national totals.
+and `inputs.py`, declaration and country-level cases in `customs.py`; this
+module covers the supply chain (rights, traders, exporters).
 """
 
 from __future__ import annotations
@@ -17,25 +18,26 @@ import random
 from collections import defaultdict
 
 from filon.demo.actors import new_actor, set_trade_partners
-from filon.demo.geography import region_by_name
+from filon.demo.geography import AREA_SPECS, area_ha, rect_ring, region_by_name
 from filon.demo.market import MONTHS, days_in, month_index
 from filon.demo.model import Actor, Ctx, Right
 from filon.demo.rights import assign_outlet, make_right, set_production
 
-#: Partner-reported imports distorted on purpose: (origin, partner, year) -> factor on mass and value.
-MIRROR_DISTORTION: dict[tuple[str, str, str], float] = {("CO", "AE", "2023"): 1.6, ("PE", "IN", "2024"): 0.45}
-
-
 # --- helpers -------------------------------------------------------------------
 
-def pick(rng: random.Random, ctx: Ctx, items: list, label: str):  # type: ignore[no-untyped-def]
-    """Choose one not-yet-reserved candidate and reserve it, so no actor or right serves two cases."""
-    free = [x for x in items if _key(x) not in ctx.reserved]
-    if not free:
-        raise RuntimeError(f"no candidate left for planted case {label}")
-    chosen = rng.choice(free)
-    ctx.reserved.add(_key(chosen))
-    return chosen
+def pick(rng: random.Random, ctx: Ctx, items: list, label: str, *fallbacks: list):  # type: ignore[no-untyped-def]
+    """Choose one not-yet-reserved candidate and reserve it, so no actor or right serves two cases.
+
+    At small scales the preferred pool can be empty; `fallbacks` are wider
+    pools tried in order, so every case exists at any scale.
+    """
+    for pool in (items, *fallbacks):
+        free = [x for x in pool if _key(x) not in ctx.reserved]
+        if free:
+            chosen = rng.choice(free)
+            ctx.reserved.add(_key(chosen))
+            return chosen
+    raise RuntimeError(f"no candidate left for planted case {label}")
 
 
 def _key(x: Actor | Right) -> str:
@@ -57,6 +59,11 @@ def producing(ctx: Ctx, country: str, *, scale: str | None = None, product: str 
             continue
         out.append(r)
     return out
+
+
+def wider(ctx: Ctx, country: str) -> tuple[list[Right], list[Right]]:
+    """Fallback pools for small scales: any product, then any seller."""
+    return producing(ctx, country, product=None), producing(ctx, country, product=None, seller_tier=None)
 
 
 def traders(ctx: Ctx, country: str, *, role: str = "trader", kind: str | None = None) -> list[Actor]:
@@ -93,13 +100,14 @@ def plant_structure(ctx: Ctx) -> None:
 
 def _capacity_cases(ctx: Ctx, rng: random.Random) -> None:
     """production_over_capacity: declared fine gold implies 35-80 g/t at full capacity (normal: under 9)."""
-    cases = (("PE", "artisanal", "2023", (55.0, 80.0)), ("CO", "small", "2024", (35.0, 50.0)),
+    cases = (("PE", "artisanal", "2023", (55.0, 80.0)), ("CO", "artisanal", "2024", (35.0, 50.0)),
              ("EC", "artisanal", "2022", (40.0, 60.0)))
     for country, scale, year, gpt in cases:
-        cands = producing(ctx, country, scale=scale)
-        if scale == "small":
-            cands = sorted(cands, key=lambda r: r.capacity_tpd)[:max(3, len(cands) // 5)]
-        right = pick(rng, ctx, cands, "production_over_capacity")
+        # Small capacities only: the inflated declarations must not swamp national output at small scales.
+        cands = sorted(producing(ctx, country, scale=scale), key=lambda r: (r.capacity_tpd, r.right_id))
+        cands = cands[:max(3, len(cands) // 3)]
+        right = pick(rng, ctx, cands, "production_over_capacity", producing(ctx, country, product=None),
+                     producing(ctx, country, product=None, seller_tier=None))
         for month in MONTHS:
             if month.startswith(year):
                 right.override_kg[month] = right.capacity_tpd * days_in(month) * rng.uniform(*gpt) / 1000.0
@@ -112,8 +120,8 @@ def _capacity_cases(ctx: Ctx, rng: random.Random) -> None:
     ctx.reserved.add(big.right_id)
     ctx.truth_row("production_over_capacity", "right", big.right_id, big.country, "2023", "silent",
                   "largest declared production of the package, but well within its capacity")
-    rich = max((r for r in producing(ctx, "PE", scale="small", product=None)),
-               key=lambda r: r.base_kg / r.capacity_tpd)
+    rich = max(producing(ctx, "PE", scale="small", product=None) or producing(ctx, "PE", product=None),
+               key=lambda r: (r.base_kg / r.capacity_tpd, r.right_id))
     ctx.reserved.add(rich.right_id)
     ctx.truth_row("production_over_capacity", "right", rich.right_id, "PE", "2023", "silent",
                   "highest implied grade among normal small rights (under 9 g/t), plausible for a vein")
@@ -121,13 +129,13 @@ def _capacity_cases(ctx: Ctx, rng: random.Random) -> None:
 
 def _inactive_right_cases(ctx: Ctx, rng: random.Random) -> None:
     """inactive_right_production: output after expiry, and sales citing a cancelled right."""
-    right = pick(rng, ctx, producing(ctx, "BO"), "inactive_right_production")
+    right = pick(rng, ctx, producing(ctx, "BO"), "inactive_right_production", *wider(ctx, "BO"))
     right.status, right.expires_on = "expired", "2022-09-30"
     right.detection_window = (max(right.granted_on, "2022-01-01"), "2022-09-30")
     ctx.truth_row("inactive_right_production", "right", right.right_id, "BO", "2022-10", "fire",
                   "right expired on 2022-09-30 but keeps declaring production until 2024-12")
     # A miner with a producing right cites its cancelled neighbour in the sales of 2023.
-    source = pick(rng, ctx, producing(ctx, "PE", style="alluvial"), "inactive_right_production")
+    source = pick(rng, ctx, producing(ctx, "PE", style="alluvial"), "inactive_right_production", *wider(ctx, "PE"))
     holder = ctx.actors[source.holder_id]
     ctx.reserved.add(holder.actor_id)
     grid = ctx.grids[source.region.key]
@@ -139,12 +147,12 @@ def _inactive_right_cases(ctx: Ctx, rng: random.Random) -> None:
     ctx.truth_row("inactive_right_production", "right", cancelled.right_id, "PE", "2023", "fire",
                   f"cancelled right cited as origin of the 2023 sales of gold declared by {source.right_id}")
     # Look-alikes: a right that produced until it expired in mid-2023; one granted in 2022 producing after.
-    ended = pick(rng, ctx, producing(ctx, "CO"), "inactive_right_production silent")
+    ended = pick(rng, ctx, producing(ctx, "CO"), "inactive_right_production silent", *wider(ctx, "CO"))
     ended.status, ended.expires_on, ended.end_month = "expired", "2023-06-30", "2023-06"
     ended.detection_window = (max(ended.granted_on, "2022-01-01"), "2023-06-30")
     ctx.truth_row("inactive_right_production", "right", ended.right_id, "CO", "2023", "silent",
                   "expired on 2023-06-30 and declared production only up to 2023-06")
-    fresh = pick(rng, ctx, producing(ctx, "EC"), "inactive_right_production silent")
+    fresh = pick(rng, ctx, producing(ctx, "EC"), "inactive_right_production silent", *wider(ctx, "EC"))
     fresh.granted_on, fresh.start_month = "2022-07-15", "2022-08"
     ctx.truth_row("inactive_right_production", "right", fresh.right_id, "EC", "2022", "silent",
                   "granted on 2022-07-15; production starts 2022-08, never before the grant")
@@ -154,11 +162,11 @@ def _no_disturbance_cases(ctx: Ctx, rng: random.Random) -> None:
     """production_without_disturbance: small rights declaring steady output with no scar ever seen."""
     for country, style in (("PE", "hardrock"), ("CO", "alluvial")):
         cands = [r for r in producing(ctx, country, scale="small", style=style)]
-        right = pick(rng, ctx, cands, "production_without_disturbance")
+        right = pick(rng, ctx, cands, "production_without_disturbance", *wider(ctx, country))
         right.no_detection = True
         ctx.truth_row("production_without_disturbance", "right", right.right_id, country, "", "fire",
                       "declares gold every month of 2022-2024; no mining disturbance is ever detected on it")
-    early = pick(rng, ctx, producing(ctx, "BO"), "production_without_disturbance silent")
+    early = pick(rng, ctx, producing(ctx, "BO"), "production_without_disturbance silent", *wider(ctx, "BO"))
     early.detection_window = ("2022-01-05", "2022-03-31")
     ctx.truth_row("production_without_disturbance", "right", early.right_id, "BO", "", "silent",
                   "producing right whose only detection is from early 2022: disturbance is seen")
@@ -169,9 +177,9 @@ def _processor_operator(ctx: Ctx, rng: random.Random) -> None:
     plant = pick(rng, ctx, traders(ctx, "PE", role="processor"), "mass_balance_break silent")
     cands = [r for r in producing(ctx, "PE", scale="small", product=None)
              if plant.region and r.region.department == plant.region.department]
-    cands = cands or producing(ctx, "PE", scale="small", product=None)
     for _ in range(2):
-        right = pick(rng, ctx, cands, "operator")
+        right = pick(rng, ctx, cands, "operator", producing(ctx, "PE", scale="small", product=None),
+                     producing(ctx, "PE", product=None))
         right.operator_id = plant.actor_id
     ctx.notes["mbb_silent_operator"] = plant.actor_id
     # Normal contractors: 2 % of producing rights of persons are worked by a contracting company.
@@ -202,7 +210,7 @@ def _shared_controller_chains(ctx: Ctx, rng: random.Random) -> None:
                            granted="2012-06-18", expires="")
         set_production(ctx, right, "dore")
         ctx.reserved.add(right.right_id)
-    feeders = [r for r in producing(ctx, "PE") if r.region.department == "PUNO"][:6]
+    feeders = ([r for r in producing(ctx, "PE") if r.region.department == "PUNO"] or producing(ctx, "PE"))[:6]
     for r in feeders:
         ctx.actors[r.seller_id].outlets = [(trader.actor_id, 1.0)]
     for a in (owner, exporter, trader, miner):
@@ -219,8 +227,8 @@ def _shared_controller_chains(ctx: Ctx, rng: random.Random) -> None:
                        date="2013-11-05", tier=1)
     trader2.outlets = [(exporter2.actor_id, 1.0)]
     plant2.outlets = [(exporter2.actor_id, 1.0)]
-    co_dore = [r for r in producing(ctx, "CO") if r.region.department == "ANTIOQUIA"][:6]
-    co_ore = [r for r in producing(ctx, "CO", product="ore")][:4]
+    co_dore = ([r for r in producing(ctx, "CO") if r.region.department == "ANTIOQUIA"] or producing(ctx, "CO"))[:6]
+    co_ore = ([r for r in producing(ctx, "CO", product="ore")] or producing(ctx, "CO")[6:])[:4]
     for r in co_dore:
         ctx.actors[r.seller_id].outlets = [(trader2.actor_id, 1.0)]
     for r in co_ore:
@@ -234,11 +242,9 @@ def _shared_controller_chains(ctx: Ctx, rng: random.Random) -> None:
 def _exporter_cases(ctx: Ctx, rng: random.Random) -> None:
     """Exporters for export_without_supply and new_exporter_surge, wired to real (small) suppliers."""
     # export_without_supply: an old exporter with a thin supply that ships three times what it buys.
-    for country, date, key, share in (("PE", "2013-05-20", "ews_pe", 0.3), ("BO", "2011-10-03", "ews_bo", 0.35)):
+    for country, date, key in (("PE", "2013-05-20", "ews_pe"), ("BO", "2011-10-03", "ews_bo")):
         exp = new_exporter(ctx, country, date, must="IN" if country == "BO" else None)
-        supplier = pick(rng, ctx, traders(ctx, country), "ews supplier")
-        supplier.outlets = renormalise([(a, s * (1 - share)) for a, s in supplier.outlets] + [(exp.actor_id, share)])
-        ctx.notes[key] = exp.actor_id
+        ctx.notes[key] = exp.actor_id  # its (thin) supplier is wired in plant_volumes, once volumes are known
     # new_exporter_surge: fresh companies that take over the output of the biggest traders.
     for country, date, first, key in (("CO", "2023-06-12", "2023-08", "nes_co"), ("PE", "2022-09-20", "2022-11", "nes_pe")):
         exp = new_exporter(ctx, country, date, must="CH")
@@ -262,7 +268,8 @@ def _copper_mines(ctx: Ctx, rng: random.Random) -> None:
         right.capacity_tpd = float(rng.randint(1500, 3000))
         right.producing, right.commodity, right.product, right.purity = True, "Cu", "concentrate", 0.26
         right.grade_gpt, right.recovery, right.util = rng.uniform(6000, 9000), 0.88, rng.uniform(0.55, 0.7)
-        right.base_kg = right.capacity_tpd * 30.4 * right.util * right.grade_gpt * right.recovery / 1e6
+        # grade in g/t of copper (0.6-0.9 % Cu): t/day x days x g/t = grams, / 1000 = kg of copper per month.
+        right.base_kg = right.capacity_tpd * 30.4 * right.util * right.grade_gpt * right.recovery / 1000.0
         ctx.reserved.update({company.actor_id, right.right_id})
         cu_exporters.append(company.actor_id)
     ctx.notes["cu_exporters"] = cu_exporters
@@ -270,7 +277,6 @@ def _copper_mines(ctx: Ctx, rng: random.Random) -> None:
 
 def _territory_right(ctx: Ctx, rng: random.Random) -> None:
     """An active, producing right granted inside an indigenous territory (its scars are planted there)."""
-    from filon.demo.geography import AREA_SPECS, rect_ring, area_ha
     spec = next(s for s in AREA_SPECS if s.area_id == "AREA-PE-IT-01")
     region = region_by_name("MADRE DE DIOS")
     holder = new_actor(ctx, "PE", "person", ["miner"], region=region, years=(2008, 2012))
@@ -309,37 +315,83 @@ def plant_volumes(ctx: Ctx, by_month: dict[str, list[tuple[Right, float]]]) -> N
     inflow = expected_inflows(ctx, by_month)
     plan = ctx.plan
 
+    national: dict[tuple[str, int], float] = defaultdict(float)
+    for month, items in by_month.items():
+        for r, f in items:
+            if r.commodity == "Au":
+                national[(r.country, int(month[:4]))] += f
+
     def sized(cands: list[Actor], year: int) -> list[Actor]:
-        ok = sorted((a for a in cands if inflow[(a.actor_id, year)] >= 15 and a.actor_id not in ctx.reserved),
-                    key=lambda a: inflow[(a.actor_id, year)])
-        if not ok:
-            ok = sorted((a for a in cands if a.actor_id not in ctx.reserved), key=lambda a: -inflow[(a.actor_id, year)])[:1]
+        """Mid-sized candidates: enough volume for a clear break (> 3 kg), small enough (< 3 % of national
+        output) that the phantom gold they add never tips their country's export balance."""
+        free = [a for a in cands if a.actor_id not in ctx.reserved]
+        ok = sorted((a for a in free if 3 <= inflow[(a.actor_id, year)] <= 0.03 * national[(a.country, year)]),
+                    key=lambda a: (inflow[(a.actor_id, year)], a.actor_id))
+        if not ok:  # small scales: the smallest one with some volume (ensure_supply tops it up if needed)
+            ok = sorted((a for a in free if inflow[(a.actor_id, year)] >= 3),
+                        key=lambda a: (inflow[(a.actor_id, year)], a.actor_id))[:1]
         return ok[len(ok) // 3: max(len(ok) // 3 + 1, 2 * len(ok) // 3)] or ok
+
+    sold: dict[tuple[str, int], float] = defaultdict(float)
+    for month, items in by_month.items():
+        for r, f in items:
+            if r.commodity == "Au":
+                sold[(r.seller_id, int(month[:4]))] += f * 0.9875
+
+    def ensure_supply(actor: Actor, year: int, min_kg: float = 10.0) -> None:
+        """At small scales a chosen intermediary may have no suppliers: move a few free miners to it."""
+        if inflow[(actor.actor_id, year)] >= min_kg:
+            return
+        need = min_kg - inflow[(actor.actor_id, year)]
+        cap = 0.01 * national[(actor.country, year)]
+        sellers = sorted((a for a in ctx.by_country(actor.country, tier=0) if a.outlets and a.actor_id not in ctx.reserved
+                          and a.outlets[0][0] not in ctx.reserved and a.outlets[0][0] != actor.actor_id
+                          and 0.5 <= sold[(a.actor_id, year)] <= max(cap, min_kg)
+                          and (ctx.notes.get(f"product:{a.actor_id}", "dore") == "dore" or "processor" in actor.roles)),
+                         key=lambda a: (abs(sold[(a.actor_id, year)] - need), a.actor_id))
+        for seller in sellers:
+            old = seller.outlets[0][0]
+            seller.outlets = [(actor.actor_id, 1.0)]
+            ctx.reserved.add(seller.actor_id)
+            for y in (2022, 2023, 2024):
+                inflow[(actor.actor_id, y)] += sold[(seller.actor_id, y)]
+                inflow[(old, y)] -= sold[(seller.actor_id, y)]
+            if inflow[(actor.actor_id, year)] >= min_kg:
+                return
 
     # mass_balance_break: four intermediaries sell 1.35-2.5 times what they bought and produced in one year.
     cases = (("PE", "trader", None, 2023, 1.8), ("CO", "processor", None, 2022, 1.45),
              ("BO", "trader", "cooperative", 2024, 2.5), ("EC", "trader", None, 2024, 1.35))
     for country, role, kind, year, factor in cases:
-        actor = pick(rng, ctx, sized(traders(ctx, country, role=role, kind=kind), year), "mass_balance_break")
-        for y in (2022, 2023, 2024):
-            if y == year:
-                plan.sale_factor[(actor.actor_id, y)] = factor
+        pool = traders(ctx, country, role=role, kind=kind)
+        actor = pick(rng, ctx, sized(pool, year), "mass_balance_break", pool)
+        ensure_supply(actor, year)
+        # Keep the phantom under ~3 % of national output, so the country's balance does not tip.
+        factor = max(1.3, min(factor, 1 + 0.03 * national[(country, year)] / max(inflow[(actor.actor_id, year)], 1e-6)))
+        if country == "BO":
+            factor = 2.5  # Bolivia's balance is broken on purpose in 2023-2024 anyway
+        plan.sale_factor[(actor.actor_id, year)] = factor
         what = {"trader": "trader", "processor": "processing plant"}[role] if kind is None else "cooperative"
         ctx.truth_row("mass_balance_break", "actor", actor.actor_id, country, str(year), "fire",
                       f"{what} sells {factor:.2f} times the fine gold it bought and produced in {year}")
         other = 2023 if year != 2023 else 2022
         ctx.truth_row("mass_balance_break", "actor", actor.actor_id, country, str(other), "silent",
                       f"same {what}, balanced in {other}")
-    d1 = pick(rng, ctx, sized(traders(ctx, "PE"), 2023), "mbb silent 2pct")
+    d1 = pick(rng, ctx, sized(traders(ctx, "PE"), 2023), "mbb silent 2pct", traders(ctx, "PE"))
     for y in (2022, 2023, 2024):
         plan.sale_factor[(d1.actor_id, y)] = 1.018
     ctx.truth_row("mass_balance_break", "actor", d1.actor_id, "PE", "2023", "silent",
                   "sells 1.8 % more than it buys every year (moisture and assay differences), within tolerance")
-    d2 = pick(rng, ctx, sized(traders(ctx, "CO"), 2023), "mbb silent carry")
-    plan.carry_share[d2.actor_id] = 0.5
+    steady = [a for a in traders(ctx, "CO") if a.actor_id not in ctx.reserved
+              and min(inflow[(a.actor_id, y)] for y in (2022, 2023, 2024)) >= 6
+              and max(inflow[(a.actor_id, y)] for y in (2022, 2023, 2024))
+              <= 1.3 * min(inflow[(a.actor_id, y)] for y in (2022, 2023, 2024))]
+    d2 = pick(rng, ctx, steady, "mbb silent carry", traders(ctx, "CO"))
+    ensure_supply(d2, 2023, 6.0)
+    plan.carry_kg[d2.actor_id] = round(0.5 * min(inflow[(d2.actor_id, y)] for y in (2022, 2023, 2024)) / 12, 4)
     ctx.truth_row("mass_balance_break", "actor", d2.actor_id, "CO", "2023", "silent",
-                  "keeps half of its December stock and sells it in January: January sales exceed January "
-                  "purchases, the year balances")
+                  "carries the same stock (half a month of purchases) from every December into January: "
+                  "January sales exceed January purchases, each year balances")
     coops = [a for a in traders(ctx, "BO", kind="cooperative") if a.actor_id not in ctx.reserved]
     produced: dict[str, float] = defaultdict(float)
     for month, items in by_month.items():
@@ -359,6 +411,13 @@ def plant_volumes(ctx: Ctx, by_month: dict[str, list[tuple[Right, float]]]) -> N
     # export_without_supply: PE exporter triples its purchases in 2024; BO exporter ships phantom gold
     # worth 40 % of national production in 2023 and 2024 (which also breaks the national balance).
     ews_pe, ews_bo = str(ctx.notes["ews_pe"]), str(ctx.notes["ews_bo"])
+    for exp_id, share in ((ews_pe, 0.3), (ews_bo, 0.35)):
+        country = ctx.actors[exp_id].country
+        supplier = pick(rng, ctx, sized(traders(ctx, country), 2024), "ews supplier", traders(ctx, country))
+        ensure_supply(supplier, 2024)
+        # The tripled exports add 2 x share x supply: keep that under ~2 % of national output.
+        share = min(share, 0.01 * national[(country, 2024)] / max(inflow[(supplier.actor_id, 2024)], 1e-6))
+        supplier.outlets = renormalise([(a, s * (1 - share)) for a, s in supplier.outlets] + [(exp_id, share)])
     plan.export_factor[(ews_pe, 2024)] = 3.0
     ctx.truth_row("export_without_supply", "actor", ews_pe, "PE", "2024", "fire",
                   "exports three times the fine gold it bought in 2024")
@@ -381,108 +440,53 @@ def plant_volumes(ctx: Ctx, by_month: dict[str, list[tuple[Right, float]]]) -> N
         ctx.truth_row("export_without_supply", "actor", big.actor_id, big.country, "2023", "silent",
                       "exports without buying from anyone: it exports its own mines' production")
 
-    # new_exporter_surge: the two or three biggest free traders switch 70 % of their output to the newcomer.
-    for key, n_feeders in (("nes_co", 3), ("nes_pe", 2)):
+    # Intermediaries whose supply is sized for another case: the newcomers must not take their miners.
+    critical = {a for (a, _) in plan.sale_factor} | set(plan.carry_kg) | {
+        a.actor_id for a in ctx.actors.values() if any(o in (ews_pe, ews_bo) for o, _ in a.outlets)}
+    # new_exporter_surge: the biggest free traders switch 80 % of their output to the newcomer, enough for
+    # it to ship in its first year at least twice what a typical exporter of its country ships in a year.
+    for key in ("nes_co", "nes_pe"):
         exp_id, first = ctx.notes[key]  # type: ignore[misc]
         exp = ctx.actors[exp_id]
         year = int(first[:4])
-        cands = sorted((a for a in traders(ctx, exp.country) if a.actor_id not in ctx.reserved),
-                       key=lambda a: (-inflow[(a.actor_id, year)], a.actor_id))[:n_feeders]
+        n_exporters = sum(1 for a in ctx.by_country(exp.country, tier=2) if a.export_product != "none")
+        goal = 2.0 * national[(exp.country, year)] / max(n_exporters, 1)
+        ranked = sorted((a for a in traders(ctx, exp.country) if a.actor_id not in ctx.reserved
+                         and inflow[(a.actor_id, year)] >= 0.05 * goal),
+                        key=lambda a: (-(inflow[(a.actor_id, year)] + inflow[(a.actor_id, year + 1)]), a.actor_id))
+        cands: list[Actor] = []
+        for feeder in ranked:
+            if len(cands) >= 5 or 0.8 * sum(min(inflow[(a.actor_id, year)], inflow[(a.actor_id, year + 1)])
+                                            for a in cands) >= goal:
+                break
+            cands.append(feeder)
         for feeder in cands:
             ctx.reserved.add(feeder.actor_id)
             feeder.schedule.append((month_index(first), renormalise(
-                [(a, s * 0.3) for a, s in feeder.outlets] + [(exp_id, 0.7)])))
+                [(a, s * 0.2) for a, s in feeder.outlets] + [(exp_id, 0.8)])))
+        got = 0.8 * sum(min(inflow[(a.actor_id, year)], inflow[(a.actor_id, year + 1)]) for a in cands)
+        # Small scales: not enough free traders, so miners start selling to the newcomer directly too.
+        miners = sorted((a for a in ctx.by_country(exp.country, tier=0) if a.outlets and a.actor_id not in ctx.reserved
+                         and a.outlets[0][0] not in critical and not a.schedule
+                         and ctx.notes.get(f"product:{a.actor_id}", "dore") == "dore"),
+                        key=lambda a: (-min(sold[(a.actor_id, year)], sold[(a.actor_id, year + 1)]), a.actor_id))
+        for miner in miners:
+            if got >= goal:
+                break
+            ctx.reserved.add(miner.actor_id)
+            miner.schedule.append((month_index(first), [(exp_id, 1.0)]))
+            got += min(sold[(miner.actor_id, year)], sold[(miner.actor_id, year + 1)])
+        n_miners = sum(1 for m in miners if any(o == exp_id for _, outs in m.schedule for o, _ in outs))
         ctx.truth_row("new_exporter_surge", "actor", exp_id, exp.country, first[:4], "fire",
-                      f"incorporated {exp.incorporation_date}, exports from {first} the bulk of "
-                      f"{len(cands)} large traders' gold")
+                      f"incorporated {exp.incorporation_date}, exports from {first} most of the gold of "
+                      f"{len(cands)} large trader(s)" + (f" and {n_miners} miner(s)" if n_miners else "")
+                      + ": more in its first year than a typical exporter of the country")
     exp_id, first = ctx.notes["nes_ec_silent"]  # type: ignore[misc]
-    small = min((a for a in traders(ctx, "EC") if a.actor_id not in ctx.reserved and inflow[(a.actor_id, 2024)] > 1),
+    free_ec = [a for a in traders(ctx, "EC") if a.actor_id not in ctx.reserved] or traders(ctx, "EC")
+    small = min([a for a in free_ec if inflow[(a.actor_id, 2024)] > 1] or free_ec,
                 key=lambda a: (inflow[(a.actor_id, 2024)], a.actor_id))
     ctx.reserved.add(small.actor_id)
     small.schedule.append((month_index(first), renormalise([(a, s * 0.8) for a, s in small.outlets]
                                                            + [(exp_id, 0.2)])))
     ctx.truth_row("new_exporter_surge", "actor", exp_id, "EC", "2024", "silent",
                   "new exporter (2024-02) with small volumes bought from one small trader")
-
-
-# --- phase 3: declarations (after the flows) -----------------------------------------
-
-def plant_declarations(ctx: Ctx) -> None:
-    """Under/over-valued declarations and gold hidden in copper concentrate."""
-    rng = ctx.rng("planted-declarations")
-    from filon.demo.market import price_per_kg
-    exports = ctx.rows["exports"]
-    for row in exports:
-        row["_true_value_usd"] = row["value_usd"]
-
-    def candidates(country: str, year: str, product: str = "dore") -> list[dict[str, object]]:
-        return [r for r in exports if r["country"] == country and str(r["date"]).startswith(year)
-                and r["product"] == product and r["commodity"] == "Au" and float(r["fine_mass_kg"]) >= 8
-                and str(r["exporter_id"]) not in ctx.reserved and "_planted" not in r]
-
-    def ratio(r: dict[str, object]) -> float:
-        return float(r["value_usd"]) / (float(r["fine_mass_kg"]) * price_per_kg("Au", str(r["date"])[:7]))
-
-    cases = (("undervaluation", "CO", "2023", 0.55, "fire"), ("undervaluation", "BO", "2024", 0.60, "fire"),
-             ("overvaluation", "PE", "2022", 1.65, "fire"), ("overvaluation", "PE", "2023", 1.06, "silent"),
-             ("undervaluation", "CO", "2024", 0.93, "silent"))
-    for typology, country, year, target, expected in cases:
-        row = rng.choice(candidates(country, year) or candidates(country, year, "dore")[:1]
-                         or [r for r in exports if r["country"] == country and r["commodity"] == "Au"
-                             and "_planted" not in r][:1])
-        row["_planted"] = True
-        row["value_usd"] = round(float(row["fine_mass_kg"]) * price_per_kg("Au", str(row["date"])[:7]) * target, 2)
-        ctx.truth_row(typology, "declaration", str(row["declaration_id"]), country, str(row["date"])[:7], expected,
-                      f"declared at {target:.2f} times the reference gold price for its fine content"
-                      + ("" if expected == "fire" else " (ordinary spread)"))
-    volume: dict[str, float] = defaultdict(float)
-    for r in exports:
-        if str(r["date"]).startswith("2023") and r["commodity"] == "Au":
-            volume[str(r["exporter_id"])] += float(r["fine_mass_kg"])
-    established = max((a for a in ctx.actors.values() if a.actor_id in volume and a.actor_id not in ctx.reserved
-                       and a.incorporation_date < "2015"), key=lambda a: (volume[a.actor_id], a.actor_id))
-    ctx.truth_row("new_exporter_surge", "actor", established.actor_id, established.country, "2023", "silent",
-                  f"large exporter ({volume[established.actor_id]:.0f} kg in 2023), but incorporated "
-                  f"{established.incorporation_date}")
-    conc = [r for r in exports if r["product"] == "concentrate" and r["commodity"] == "Au"]
-    if conc:
-        low = min(conc, key=lambda r: (ratio(r), str(r["declaration_id"])))
-        ctx.truth_row("undervaluation", "declaration", str(low["declaration_id"]), str(low["country"]),
-                      str(low["date"])[:7], "silent",
-                      f"gold concentrate at {ratio(low):.2f} of the metal price: normal payable deductions")
-    # content_misdeclaration: copper concentrate whose lot assays 85-120 g/t gold (normal: under 1 g/t).
-    assays_by_lot = {str(a["lot_id"]): a for a in ctx.rows["assays"]}
-    for i, exp_id in enumerate(ctx.notes["cu_exporters"]):  # type: ignore[arg-type]
-        rows = [r for r in exports if r["exporter_id"] == exp_id and r["commodity"] == "Cu"]
-        fire, quiet = rows[len(rows) // 2 + i], rows[1]
-        assays_by_lot[str(fire["lot_id"])]["au_gpt"] = round(rng.uniform(85, 120), 3)
-        ctx.truth_row("content_misdeclaration", "declaration", str(fire["declaration_id"]), "PE",
-                      str(fire["date"])[:7], "fire",
-                      "declared as copper concentrate; the lot assays over 85 g/t gold, which is not declared")
-        ctx.truth_row("content_misdeclaration", "declaration", str(quiet["declaration_id"]), "PE",
-                      str(quiet["date"])[:7], "silent",
-                      "copper concentrate with trace gold (under 1 g/t), not payable")
-    gold_conc = [r for r in exports if r["product"] == "concentrate" and r["commodity"] == "Au"
-                 and str(r["lot_id"]) in assays_by_lot]
-    if gold_conc:
-        r = gold_conc[0]
-        ctx.truth_row("content_misdeclaration", "declaration", str(r["declaration_id"]), str(r["country"]),
-                      str(r["date"])[:7], "silent", "gold concentrate rich in gold, declared as gold")
-
-
-def record_mirror_and_national(ctx: Ctx) -> None:
-    """Ground truth of the country-level cases (planted through the flows and MIRROR_DISTORTION)."""
-    for (origin, partner, year), factor in MIRROR_DISTORTION.items():
-        ctx.truth_row("mirror_trade_gap", "country_pair", f"{origin}>{partner}", origin, year, "fire",
-                      f"{partner} reports {factor:.2f} times the gold {origin} declares exporting to it")
-        ctx.truth_row("mirror_trade_gap", "country_pair", f"{origin}>{partner}", origin, str(int(year) - 1),
-                      "silent", "same pair the year before: only CIF/FOB and timing differences")
-    ctx.truth_row("mirror_trade_gap", "country_pair", "BO>IN", "BO", "2022", "silent",
-                  "large flow, only CIF/FOB and timing differences")
-    for year in ("2023", "2024"):
-        ctx.truth_row("national_export_exceeds_supply", "country", "BO", "BO", year, "fire",
-                      "Bolivian gold exports exceed declared production (no imports) by about a third")
-    ctx.truth_row("national_export_exceeds_supply", "country", "BO", "BO", "2022", "silent",
-                  "exports just under production")
-    ctx.truth_row("national_export_exceeds_supply", "country", "PE", "PE", "2023", "silent",
-                  "exports about 90 % of production (the rest refined and sold at home)")

@@ -140,6 +140,10 @@ class Registry:
                     e = a[t.outlets[0][0]]
                     if "exporter" in e.roles and e.actor_id not in ctx.reserved and e.country == "PE":
                         chains.append((m, t, e))
+        if not chains:  # tiny scales: any miner, trader and exporter of Peru
+            chains = [(rng.choice([x for x in ctx.by_country("PE", tier=0, kind="company") if x.actor_id not in ctx.reserved]),
+                       rng.choice([x for x in traders(ctx, "PE") if x.kind == "company" and x.actor_id not in ctx.reserved]),
+                       rng.choice([x for x in ctx.by_country("PE", tier=2) if x.actor_id not in ctx.reserved]))]
         m, t, e = rng.choice(chains)
         r = self.owner_person("PE")
         for company in (m, t, e):
@@ -148,7 +152,8 @@ class Registry:
             self.link(company, owner=r, share=5.0)
         ctx.truth_row("shared_controller", "actor", r.actor_id, "PE", "", "silent",
                       "holds 5 % of a miner, its trader and its exporter: an investor, not a controller")
-        miner = pick(rng, ctx, [x for x in ctx.by_country("PE", tier=0, kind="company")], "sc silent")
+        miner = pick(rng, ctx, ctx.by_country("PE", tier=0, kind="company"), "sc silent",
+                     ctx.by_country("PE", kind="company"))
         transport = pick(rng, ctx, ctx.by_country("PE", role="transporter"), "sc silent")
         s = self.owner_person("PE")
         self.link(miner, owner=s, share=100.0)
@@ -168,7 +173,7 @@ class Registry:
         self.link(h2, owner_name="ATLANTIC NOMINEE SERVICES LTD.", share=100.0, kind="nominee", start="2022-11-28")
         ctx.truth_row("opaque_ownership", "actor", o1.actor_id, "PE", "", "fire",
                       "owned via a two-month-old local holding, a British Virgin Islands company and a nominee")
-        o2 = pick(rng, ctx, traders(ctx, "CO"), "opaque")
+        o2 = pick(rng, ctx, traders(ctx, "CO"), "opaque", ctx.by_country("CO", tier=1))
         pa = foreign_actor(ctx, "PA", "2019-06-14")
         self.link(o2, owner=pa, share=99.0, start="2020-02-03")
         self.link(o2, owner_name=ctx.names.person("CO"), share=1.0, start="2020-02-03")
@@ -176,7 +181,8 @@ class Registry:
         self.link(pa, owner_name="NOMINEE DIRECTORS PANAMA S.A.", kind="nominee", start="2019-06-14")
         ctx.truth_row("opaque_ownership", "actor", o2.actor_id, "CO", "", "fire",
                       "99 % owned by a Panamanian company held by a private foundation with nominee directors")
-        o3 = pick(rng, ctx, [x for x in traders(ctx, "EC") if x.kind == "company"], "opaque")
+        o3 = pick(rng, ctx, [x for x in traders(ctx, "EC") if x.kind == "company"], "opaque",
+                  ctx.by_country("EC", tier=1, kind="company"), ctx.by_country("EC", tier=0, kind="company"))
         shell = new_actor(ctx, "EC", "company", [], name_role="holding", hub=True, date="2022-04-04")
         front = self.owner_person("EC")
         self.link(o3, owner=shell, share=100.0, start="2022-04-25")
@@ -184,13 +190,15 @@ class Registry:
         self.link(shell, owner_name=ctx.names.foreign_company("BZ"), kind="beneficial", start="2022-04-04")
         ctx.truth_row("opaque_ownership", "actor", o3.actor_id, "EC", "", "fire",
                       "bought by a three-week-old shell whose shareholder is a nominee for a Belize company")
-        ec = [x for x in ctx.by_country("EC", tier=2) if x.kind == "company"]
-        s1 = pick(rng, ctx, ec, "opaque silent")
+        ec = [x for x in ctx.by_country("EC", tier=2) if x.kind == "company" and x.export_product != "concentrate"]
+        s1 = pick(rng, ctx, ec, "opaque silent", ctx.by_country("EC", tier=2, kind="company"),
+                  ctx.by_country("EC", kind="company"))
         parent = foreign_actor(ctx, "CA", "1998-05-11")
         self.link(s1, owner=parent, share=100.0, start=max(s1.incorporation_date, "2005-01-01"))
         ctx.truth_row("opaque_ownership", "actor", s1.actor_id, "EC", "", "silent",
                       "subsidiary of a long-established Canadian company: foreign, but one transparent layer")
-        s2 = pick(rng, ctx, [x for x in ctx.by_country("PE", tier=0, kind="company")], "opaque silent")
+        s2 = pick(rng, ctx, ctx.by_country("PE", tier=0, kind="company"), "opaque silent",
+                  ctx.by_country("PE", kind="company"))
         for s in shares(rng, 3):
             self.link(s2, owner=self.owner_person("PE"), share=s)
         ctx.truth_row("opaque_ownership", "actor", s2.actor_id, "PE", "", "silent",
@@ -205,12 +213,14 @@ class Registry:
             rows.append({"entry_id": ctx.next_id("SAN", 4), "name": name, "kind": kind, "country": country,
                          "tax_id": tax_id, "list_name": list_name, "reason": reason})
 
-        co_exp = pick(rng, ctx, [x for x in ctx.by_country("CO", tier=2) if "exporter" in x.roles], "sanctioned")
+        co_exp = pick(rng, ctx, [x for x in ctx.by_country("CO", tier=2) if "exporter" in x.roles], "sanctioned",
+                      ctx.by_country("CO", kind="company"))
         entry(co_exp.name, "company", "CO", co_exp.tax_id, "OFAC SDN (demo)",
               "Laundering of gold from illegal mining linked to an armed group (demo)")
         ctx.truth_row("sanctioned_party", "actor", co_exp.actor_id, "CO", "", "fire",
                       "the exporter itself is listed (same name and NIT)")
-        pe_trader = pick(rng, ctx, [x for x in traders(ctx, "PE") if x.kind == "company"], "sanctioned")
+        pe_trader = pick(rng, ctx, [x for x in traders(ctx, "PE") if x.kind == "company"], "sanctioned",
+                         ctx.by_country("PE", tier=1), ctx.by_country("PE", tier=0, kind="company"))
         pep = self.owner_person("PE")
         self.link(pe_trader, owner=pep, share=70.0)
         self.link(pe_trader, owner_name=ctx.names.person("PE"), share=30.0)
@@ -218,7 +228,7 @@ class Registry:
         ctx.truth_row("sanctioned_party", "actor", pe_trader.actor_id, "PE", "", "fire",
                       "70 % owned by a politically exposed person on the list (same name and RUC)")
         ec_plant = pick(rng, ctx, [x for x in ctx.by_country("EC", tier=2) if x.export_product == "concentrate"],
-                        "sanctioned")
+                        "sanctioned", ctx.by_country("EC", tier=2), ctx.by_country("EC", kind="company"))
         self.link(ec_plant, owner_name=LISTED_EC_OWNER, share=80.0)
         self.link(ec_plant, owner_name=ctx.names.person("EC"), share=20.0)
         entry(LISTED_EC_OWNER, "person", "EC", "", "UN Security Council (demo)",
@@ -233,7 +243,8 @@ class Registry:
               "Mercury smuggling (demo)")
         ctx.truth_row("sanctioned_party", "actor", homonym.actor_id, "PE", "", "silent",
                       f"'{HOMONYM_ACTOR}' vs listed '{LISTED_HOMONYM}': different given name and RUC")
-        similar = pick(rng, ctx, [x for x in traders(ctx, "BO") if x.kind == "company"], "sanctioned silent")
+        similar = pick(rng, ctx, [x for x in traders(ctx, "BO") if x.kind == "company"], "sanctioned silent",
+                       ctx.by_country("BO", kind="company"))
         similar.name = SIMILAR_ACTOR
         entry(LISTED_SIMILAR_COMPANY, "company", "AE", "", "OFAC SDN (demo)", "Gold trading front company (demo)")
         ctx.truth_row("sanctioned_party", "actor", similar.actor_id, "BO", "", "silent",

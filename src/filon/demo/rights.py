@@ -16,7 +16,15 @@ from shapely.geometry import Polygon, box
 
 from filon.demo.actors import COUNTRIES, new_actor, set_trade_partners
 from filon.demo.geography import (
-    AREA_SPECS, OPERATION_SPECS, REGIONS, Grid, Region, area_ha, area_polygon, operation_polygon, rect_ring,
+    AREA_SPECS,
+    OPERATION_SPECS,
+    REGIONS,
+    Grid,
+    Region,
+    area_ha,
+    area_polygon,
+    operation_polygon,
+    rect_ring,
 )
 from filon.demo.market import MONTHS, add_months
 from filon.demo.model import Actor, Ctx, Right
@@ -232,7 +240,6 @@ def build_rights(ctx: Ctx) -> None:
     for country in COUNTRIES:
         regions = [r for r in REGIONS if r.country == country]
         n = ctx.count(RIGHTS_BASE[country], 40)
-        total_w = sum(r.weight for r in regions)
         holders_by_region: dict[str, list[Actor]] = {r.key: [] for r in regions}
         room = {r.key: int(grids[r.key].capacity * 0.7) for r in regions}
         for _ in range(n):

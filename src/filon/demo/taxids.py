@@ -10,6 +10,7 @@ problem. The algorithms are verified in the tests against known public ids
 from __future__ import annotations
 
 import random
+from typing import ClassVar
 
 PE_RUC_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 CO_NIT_WEIGHTS = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
@@ -89,7 +90,7 @@ def is_valid_tax_id(value: str, scheme: str) -> bool:
 class TaxIdFactory:
     """Draws unique, valid tax ids; uniqueness matters because tax ids are join keys across agencies."""
 
-    SCHEMES = {"PE": "PE-RUC", "CO": "CO-NIT", "BO": "BO-NIT", "EC": "EC-RUC"}
+    SCHEMES: ClassVar[dict[str, str]] = {"PE": "PE-RUC", "CO": "CO-NIT", "BO": "BO-NIT", "EC": "EC-RUC"}
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng

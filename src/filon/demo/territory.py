@@ -9,6 +9,7 @@ displacement after an operation, route deviation) fire only where planted.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import random
 
@@ -16,8 +17,19 @@ from shapely.geometry import Polygon
 
 from filon.demo.actors import new_actor
 from filon.demo.geography import (
-    AREA_SPECS, OPERATION_SPECS, ROUTES, Grid, Region, area_ha, area_polygon, blob_ring, corridor_polygon, m_to_deg,
-    operation_polygon, region_by_name, wkt_polygon,
+    AREA_SPECS,
+    OPERATION_SPECS,
+    ROUTES,
+    Grid,
+    Region,
+    area_ha,
+    area_polygon,
+    blob_ring,
+    corridor_polygon,
+    m_to_deg,
+    operation_polygon,
+    region_by_name,
+    wkt_polygon,
 )
 from filon.demo.model import Ctx, Right
 from filon.demo.rights import make_right
@@ -28,8 +40,7 @@ QUIBDO = Region("CO", "CHOCO", "QUIBDO", "27001", (-76.614, 5.718, -76.391, 5.89
 
 def random_date(rng: random.Random, first: str, last: str) -> str:
     a, b = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    if b < a:
-        b = a
+    b = max(b, a)
     return (a + dt.timedelta(days=rng.randint(0, (b - a).days))).isoformat()
 
 
@@ -152,20 +163,14 @@ class Territory:
         spec = next(s for s in AREA_SPECS if s.area_id == "AREA-PE-PA-01")
         reserve = Polygon(area_polygon(spec))
         inambari = region_by_name("INAMBARI")
-        window = (spec.center[0] - 0.12, spec.center[1] - 0.12, spec.center[0] + 0.12, spec.center[1] + 0.12)
-        for _ in range(30):
-            bounds = grids[inambari.key].take(rng, 1, near=window)
-            if bounds is None:
-                break
-            near = Polygon.from_bounds(*bounds)
-            if near.distance(reserve) < 0.02:
-                holder = new_actor(ctx, "PE", "person", ["miner"], region=inambari, years=(2005, 2012))
-                edge = make_right(ctx, inambari, holder, "formalization", "active", "small", bounds,
-                                  granted="2014-09-22", expires="2025-06-30")
-                det = self.detection(blob_inside(rng, edge.ring), "2023-06-21")
-                ctx.truth_row("protected_area_disturbance", "area", det, "PE", "2023-06-21", "silent",
-                              "scar a few hundred metres from the reserve boundary, inside an active right")
-                break
+        bounds = grids[inambari.key].take_nearest(reserve, 0.002)
+        if bounds is not None:
+            holder = new_actor(ctx, "PE", "person", ["miner"], region=inambari, years=(2005, 2012))
+            edge = make_right(ctx, inambari, holder, "formalization", "active", "small", bounds,
+                              granted="2014-09-22", expires="2025-06-30")
+            det = self.detection(blob_inside(rng, edge.ring), "2023-06-21")
+            ctx.truth_row("protected_area_disturbance", "area", det, "PE", "2023-06-21", "silent",
+                          "scar a few hundred metres from the reserve boundary, inside an active right")
 
     def displacement(self) -> None:
         """Scars multiply around La Pampa after Operación Mercurio; stay flat around the Chocó operation."""
@@ -242,7 +247,7 @@ class Territory:
         )
         for asset, route, path, start, cargo, expected, country in trips:
             t = dt.datetime.fromisoformat(start)
-            for (x0, y0), (x1, y1) in zip(path, path[1:]):
+            for (x0, y0), (x1, y1) in itertools.pairwise(path):
                 km = math.hypot((x1 - x0) * 111.3 * math.cos(math.radians(y0)), (y1 - y0) * 110.6)
                 steps = max(1, int(km / 4))
                 for i in range(steps):

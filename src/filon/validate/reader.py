@@ -52,10 +52,6 @@ class StagedFile:
         ref = prefix + quote_ident(name)
         return ref if name in self.typed else f"NULLIF({ref}, '')"
 
-    @property
-    def format(self) -> str:
-        return self.path.suffix.lower().lstrip(".")
-
     def row_sql(self) -> str:
         return f"(__rowid + {self.row_offset})"
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from filon.engine.duckdb import quote_ident
-from filon.standard.model import Standard, Table
+from filon.standard.model import Standard
 from filon.validate.checks import CellCheck, checks_for, condition_sql
 from filon.validate.problems import MAX_EXAMPLES, Problem, ValidationReport
 from filon.validate.reader import StagedFile
@@ -236,8 +236,3 @@ def check_references(con: duckdb.DuckDBPyConnection, std: Standard, files: dict[
                            f"references to {ref_table} were not checked: the package has no {ref_table} table",
                            f"include {ref_table} in the package, or ingest it into the workspace first",
                            file=report.package, table=ref_table))
-
-
-def table_stage_columns(table: Table, item: StagedFile) -> list[str]:
-    """Standard columns present in a staged file, in the schema's order."""
-    return [c.name for c in table.columns if c.name in item.columns]

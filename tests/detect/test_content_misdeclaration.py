@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from groundtruth import read_truth, score
 
 import filon.detect.content_misdeclaration  # noqa: F401  (registers the detector)
-from filon.demo import generate_region
 from filon.detect.runner import run_analysis
 
 PRICES = "date,commodity,price_usd,unit,source\n2024-02-01,Au,2000,troy_oz,WB\n2024-02-01,Cu,8000,t,WB\n"
@@ -52,12 +50,3 @@ def test_gold_in_gold_product_is_not_a_credit(package: Path, tmp_path: Path) -> 
     (package / "prices.csv").write_text(PRICES, encoding="utf-8")
     (package / "assays.csv").write_text("sample_id,lot_id,au_gpt\nS1,LOT-PE-0001,846700\n", encoding="utf-8")
     assert run(package, tmp_path) == []
-
-
-@pytest.mark.parametrize("seed,scale", [(7, 1.0), (23, 0.3)])
-def test_demo_region(tmp_path: Path, seed: int, scale: float) -> None:
-    region = tmp_path / "region"
-    generate_region(region, seed=seed, scale=scale)
-    precision, recall, details = score(run(region, tmp_path / "out"), read_truth(region / "ground_truth.csv"),
-                                       "content_misdeclaration")
-    assert recall >= 0.95 and precision >= 0.9, details

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from groundtruth import read_truth, score  # type: ignore[import-not-found]
 
 import filon.detect.export_without_supply  # noqa: F401  (registers the detector)
-from filon.demo import generate_region
 from filon.detect.context import DetectContext
 from filon.detect.export_without_supply import Params, detect
-from filon.detect.runner import run_analysis
 from filon.engine.duckdb import DuckDBEngine
 from filon.ingest.load import ingest_package
 from filon.store.workspace import Workspace
@@ -101,13 +97,3 @@ def test_trading_nodes_are_left_to_mass_balance_break(package: Path, tmp_path: P
     append(package, "exports", [export("235-2024-40-009001", "2024-05-20", "PE-A003", "30")])
     assert len(run(package, tmp_path)) == 1
     assert run(package, tmp_path / "as-trader", Params(node_roles=("exporter",))) == []
-
-
-def test_demo_region_precision_and_recall(tmp_path: Path) -> None:
-    for seed, scale in ((7, 1.0), (11, 0.3)):
-        pkg = tmp_path / f"demo-{seed}"
-        generate_region(pkg, seed=seed, scale=scale)
-        alerts = run_analysis(pkg, tmp_path / f"out-{seed}", detectors=[CODE]).alerts
-        precision, recall, details = score(alerts, read_truth(pkg / "ground_truth.csv"), CODE)
-        assert recall >= 0.95 and precision >= 0.9, (seed, scale, details)
-        shutil.rmtree(pkg)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from groundtruth import read_truth, score
 
 import filon.detect.inactive_right_production  # noqa: F401  (registers the detector)
 from tests.conftest import rewrite
-from filon.demo import generate_region
 from filon.detect.runner import run_analysis
 
 
@@ -58,12 +55,3 @@ def test_sales_citing_an_undated_cancelled_right(package: Path, tmp_path: Path) 
     [alert] = run(package, tmp_path)
     assert (alert.subject_id, alert.period, alert.score) == ("PE-R009", "2024-05", 0.6)
     assert alert.evidence["status_date_known"] is False and alert.evidence["trades_citing"] == 1
-
-
-@pytest.mark.parametrize("seed,scale", [(7, 1.0), (3, 0.3)])
-def test_demo_region(tmp_path: Path, seed: int, scale: float) -> None:
-    region = tmp_path / "region"
-    generate_region(region, seed=seed, scale=scale)
-    precision, recall, details = score(run(region, tmp_path / "out"), read_truth(region / "ground_truth.csv"),
-                                       "inactive_right_production")
-    assert recall >= 0.95 and precision >= 0.9, details

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from groundtruth import read_truth, score
 
 import filon.detect.mirror_trade_gap  # noqa: F401  (registers the detector)
-from filon.demo import generate_region
 from filon.detect.runner import run_analysis
 
 CODE = "mirror_trade_gap"
@@ -81,12 +79,3 @@ def test_year_end_shipments_and_gross_weight_are_not_gaps(package: Path, tmp_pat
         ("US", "2023-06", "PE", 10, 650000), ("US", "2024-01", "PE", 20, 1.3e6), ("US", "2024-05", "PE", 50, 3.2e6)]
     write(package, exports, imports)
     assert run(package, tmp_path) == []
-
-
-@pytest.mark.parametrize("seed,scale", [(7, 1.0), (11, 0.3)])
-def test_demo_region(tmp_path: Path, seed: int, scale: float) -> None:
-    region = tmp_path / "region"
-    generate_region(region, seed=seed, scale=scale)
-    alerts = run(region, tmp_path / "out")
-    precision, recall, details = score(alerts, read_truth(region / "ground_truth.csv"), CODE)
-    assert recall >= 0.95 and precision >= 0.9, details

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from groundtruth import read_truth, score  # type: ignore[import-not-found]
 
 import filon.detect.national_export_exceeds_supply  # noqa: F401  (registers the detector)
-from filon.demo import generate_region
 from filon.detect.context import DetectContext
 from filon.detect.national_export_exceeds_supply import Params, detect
-from filon.detect.runner import run_analysis
 from filon.engine.duckdb import DuckDBEngine
 from filon.ingest.load import ingest_package
 from filon.store.workspace import Workspace
@@ -73,13 +69,3 @@ def test_tolerance_and_estimated_fine_mass(package: Path, tmp_path: Path) -> Non
 def test_no_production_records_is_a_coverage_gap(package: Path, tmp_path: Path) -> None:
     add_exports(package, ("D-3", "EC", "dore", "60", "50"))  # no Ecuadorian production shared
     assert run(package, tmp_path) == []
-
-
-def test_demo_region_precision_and_recall(tmp_path: Path) -> None:
-    for seed, scale in ((7, 1.0), (23, 0.3)):
-        pkg = tmp_path / f"demo-{seed}"
-        generate_region(pkg, seed=seed, scale=scale)
-        alerts = run_analysis(pkg, tmp_path / f"out-{seed}", detectors=[CODE]).alerts
-        precision, recall, details = score(alerts, read_truth(pkg / "ground_truth.csv"), CODE)
-        assert recall >= 0.95 and precision >= 0.9, (seed, scale, details)
-        shutil.rmtree(pkg)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from groundtruth import read_truth, score  # type: ignore[import-not-found]
 
 import filon.detect.new_exporter_surge  # noqa: F401  (registers the detector)
-from filon.demo import generate_region
 from filon.detect.context import DetectContext
 from filon.detect.new_exporter_surge import Params, detect
-from filon.detect.runner import run_analysis
 from filon.engine.duckdb import DuckDBEngine
 from filon.ingest.load import ingest_package
 from filon.store.workspace import Workspace
@@ -69,13 +65,3 @@ def test_first_sighting_stands_in_for_a_missing_incorporation_date(package: Path
     assert run(package, tmp_path) == []
     [alert] = run(package, tmp_path / "nograce", Params(grace_months=0))
     assert alert.subject_id == "PE-A002" and alert.evidence["appearance_basis"] == "first seen"
-
-
-def test_demo_region_precision_and_recall(tmp_path: Path) -> None:
-    for seed, scale in ((7, 1.0), (3, 0.3)):
-        pkg = tmp_path / f"demo-{seed}"
-        generate_region(pkg, seed=seed, scale=scale)
-        alerts = run_analysis(pkg, tmp_path / f"out-{seed}", detectors=[CODE]).alerts
-        precision, recall, details = score(alerts, read_truth(pkg / "ground_truth.csv"), CODE)
-        assert recall >= 0.95 and precision >= 0.9, (seed, scale, details)
-        shutil.rmtree(pkg)

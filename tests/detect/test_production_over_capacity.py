@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from groundtruth import read_truth, score
 
 import filon.detect.production_over_capacity  # noqa: F401  (registers the detector)
-from filon.demo import generate_region
 from filon.detect.runner import run_analysis
 
 CODE = "production_over_capacity"
@@ -60,12 +58,3 @@ def test_robust_outlier_among_peers_below_the_ceiling(package: Path, tmp_path: P
     assert alert.subject_id == "BO-X12" and alert.period == "2023" and alert.evidence["over_ceiling"] is False
     assert alert.evidence["robust_z"] > 3.5 and 0.3 <= alert.score < 0.5
     assert alert.value_at_risk_usd is None  # no 2023 price in the package
-
-
-@pytest.mark.parametrize("seed,scale", [(7, 1.0), (11, 0.3)])
-def test_demo_region(tmp_path: Path, seed: int, scale: float) -> None:
-    region = tmp_path / "region"
-    generate_region(region, seed=seed, scale=scale)
-    alerts = run(region, tmp_path / "out")
-    precision, recall, details = score(alerts, read_truth(region / "ground_truth.csv"), CODE)
-    assert recall >= 0.95 and precision >= 0.9, details

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from groundtruth import read_truth, score
 
 import filon.detect.valuation  # noqa: F401  (registers the detectors)
-from filon.demo import generate_region
 from filon.detect.runner import run_analysis
 
 PRICES = ("date,commodity,price_usd,unit,source\n2024-01-01,Au,2000,troy_oz,WB\n2024-02-01,Au,2100,troy_oz,WB\n"
@@ -67,14 +65,3 @@ def test_missing_fine_mass_is_estimated_from_assays_or_counted(package: Path, tm
     assert alert.subject_id == "A-LOW" and alert.evidence["fine_mass_basis"] == "lot assay"
     assert alert.evidence["fine_mass_kg"] == pytest.approx(10.0) and alert.score == pytest.approx(0.8)
     assert alert.evidence["coverage"]["skipped_no_fine_mass"] == 1
-
-
-@pytest.mark.parametrize("seed,scale", [(7, 1.0), (11, 0.3)])
-def test_demo_region(tmp_path: Path, seed: int, scale: float) -> None:
-    region = tmp_path / "region"
-    generate_region(region, seed=seed, scale=scale)
-    alerts = run(region, tmp_path / "out")
-    truth = read_truth(region / "ground_truth.csv")
-    for typology in ("undervaluation", "overvaluation"):
-        precision, recall, details = score(alerts, truth, typology)
-        assert recall >= 0.95 and precision >= 0.9, (typology, details)

@@ -173,3 +173,11 @@ def test_adapter_failure_leaves_workspace_unchanged(package: Path, tmp_path: Pat
     with pytest.raises(InvalidData):
         ingest_with_adapter(bad, tmp_path / "ws", "pe_customs")
     assert snapshot(tmp_path / "ws") == before
+
+
+def test_adapter_ingest_of_some_tables(tmp_path: Path) -> None:
+    from filon.ingest.load import ingest_with_adapter
+
+    source = ADAPTER_FIXTURES / "pe_customs" / "sunat_exportaciones_oro_2024_03.csv"
+    result, _ = ingest_with_adapter(source, tmp_path / "ws", "pe_customs", tables=["actors"])
+    assert [b.table for b in result.loaded] == ["actors"]

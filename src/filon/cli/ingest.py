@@ -31,7 +31,7 @@ def ingest(
         progress = lambda m: status.update(escape(m))  # noqa: E731
         try:
             if adapter:
-                result, warnings = ingest_with_adapter(source, workspace, adapter, progress=progress)
+                result, warnings = ingest_with_adapter(source, workspace, adapter, tables=wanted, progress=progress)
                 for warning in warnings:
                     console.print(f"[yellow]warning[/] ({escape(adapter)}): {escape(warning)}")
             else:

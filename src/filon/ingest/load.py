@@ -100,7 +100,7 @@ def source_sha256(source: Path) -> str:
     return digest.hexdigest()
 
 
-def ingest_with_adapter(source: Path, workspace: Path, adapter: str, *,
+def ingest_with_adapter(source: Path, workspace: Path, adapter: str, *, tables: list[str] | None = None,
                         progress: Progress = lambda _m: None) -> tuple[IngestResult, list[str]]:
     """Convert `source` with an adapter, then validate and ingest the converted package.
 
@@ -129,7 +129,8 @@ def ingest_with_adapter(source: Path, workspace: Path, adapter: str, *,
         tmp.rename(folder)
     warnings = json.loads((folder / "warnings.json").read_text(encoding="utf-8"))
     try:
-        result = ingest_package(folder, workspace, adapter=chosen.name, origin=str(source.resolve()), progress=progress)
+        result = ingest_package(folder, workspace, tables=tables, adapter=chosen.name, origin=str(source.resolve()),
+                                progress=progress)
     except BaseException:
         if fresh:
             shutil.rmtree(folder, ignore_errors=True)

@@ -72,3 +72,12 @@ def test_standard_export(package: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     descriptor = json.loads((package / "datapackage.json").read_text())
     assert {r["name"] for r in descriptor["resources"]} >= {"actors", "trades"}
+
+
+def test_narrow_terminal_lists_problems(package: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    from filon.cli import console as ui
+
+    monkeypatch.setattr(ui.console, "width", 80)
+    rewrite(package / "trades.csv", ",2024-02-05,", ",05/02/2024,")
+    code, out, _ = run(["validate", str(package)], capsys)
+    assert code == 1 and "row 2, column 'date'" in out and "fix: write dates as YYYY-MM-DD" in out

@@ -15,7 +15,15 @@ err_console = Console(stderr=True, highlight=False)
 def show_report(report: ValidationReport, *, limit: int = 200) -> None:
     """A table of problems, errors first, then a one-line verdict."""
     problems = sorted(report.problems, key=lambda p: (p.severity != "error", p.file, p.row or 0))
-    if problems:
+    if problems and console.width < 110:  # a seven-column table is unreadable in a narrow terminal
+        for p in problems[:limit]:
+            mark = "[red]error[/]" if p.severity == "error" else "[yellow]warning[/]"
+            where = escape(_short_path(p.file)) + (f", row {p.row}" if p.row is not None else "") + (
+                f", column '{escape(p.column)}'" if p.column else "")
+            value = "" if p.value is None else f" (value: {escape(repr(p.value if len(p.value) < 60 else p.value[:59] + '…'))})"
+            more = f" [dim](+{p.count - 1} more rows)[/]" if p.count > 1 else ""
+            console.print(f"{mark} {where}: {escape(p.message)}{value}{more}\n    [dim]fix:[/] {escape(p.fix)}")
+    elif problems:
         table = Table(title=f"Problems in {escape(report.package)}", show_lines=False, expand=False)
         for col in ("", "file", "row", "column", "value", "problem", "how to fix"):
             table.add_column(col, overflow="fold")

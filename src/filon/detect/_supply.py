@@ -20,6 +20,14 @@ PRODUCT_PURITY = {"bullion": 0.995, "dore": 0.85}
 IMPORT_PURITY = {"7108": 0.995, "7106": 0.999, "2805": 1.0}
 
 
+def node_sql(roles: tuple[str, ...], kinds: tuple[str, ...]) -> str:
+    """Condition on actors `a`: a trading node (trader, processor, refiner, cooperative, or roles not
+    declared) whose balance `mass_balance_break` checks; `export_without_supply` takes the others."""
+    has_role = " OR ".join(f"list_contains(string_split(a.roles, ';'), '{r}')" for r in roles) or "FALSE"
+    kind = ", ".join(f"'{k}'" for k in kinds) or "NULL"
+    return f"a.roles IS NULL OR {has_role} OR coalesce(a.kind IN ({kind}), FALSE)"
+
+
 def _hs_case(column: str) -> str:
     return "CASE " + " ".join(f"WHEN left({column}, 4) = '{h}' THEN '{c}'" for h, c in HS_COMMODITY.items()) + " END"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from filon.detect._supply import exports_fine_sql, imports_fine_sql
+from filon.detect._supply import exports_fine_sql, imports_fine_sql, node_sql
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
@@ -103,16 +103,9 @@ def _balance_sql(p: Params) -> str:
     LEFT JOIN (SELECT exporter_id, min(country) AS country FROM exports GROUP BY ALL) x ON x.exporter_id = b.actor_id
     LEFT JOIN val v ON v.actor_id = b.actor_id AND v.commodity = b.commodity AND v.year = b.year
     LEFT JOIN ({yearly_price_sql()}) pr ON pr.commodity = b.commodity AND pr.year = CAST(b.year AS VARCHAR)
-    WHERE NOT ({_node_sql(p)})
+    WHERE NOT ({node_sql(p.node_roles, p.node_kinds)})
       AND b.out_kg > b.supply_kg + {p.tolerance} * b.out_kg AND b.out_kg - b.supply_kg > {p.min_excess_kg}
     ORDER BY b.actor_id, b.commodity, b.year"""
-
-
-def _node_sql(p: Params) -> str:
-    """Condition on actors `a`: a node whose balance mass_balance_break checks (as that detector defines it)."""
-    roles = " OR ".join(f"list_contains(string_split(a.roles, ';'), '{r}')" for r in p.node_roles) or "FALSE"
-    kinds = ", ".join(f"'{k}'" for k in p.node_kinds) or "NULL"
-    return f"a.roles IS NULL OR {roles} OR coalesce(a.kind IN ({kinds}), FALSE)"
 
 
 def _sources(ctx: DetectContext, p: Params, actor: str, commodity: str, year: int) -> list[dict]:

@@ -8,13 +8,15 @@ An alert fires when out exceeds in by more than the tolerance (stock carried bet
 moisture and rounding) and by more than a minimum mass. The nodes checked are the spec's:
 traders, processors, refiners and cooperatives (and actors whose roles are not declared).
 An exporter that only exports is `export_without_supply`'s subject, not this one's. Exports without a fine mass count
-their net mass times a typical purity for the product, and say so in the evidence.
+their estimated fine mass (`_supply.exports_fine_sql`, shared with the other supply detectors), and
+say so in the evidence.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from filon.detect._supply import exports_fine_sql, node_sql
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
@@ -27,9 +29,6 @@ class Params:
     tolerance: float = 0.05
     #: Smallest unexplained fine mass worth an alert, in kg.
     min_excess_kg: float = 1.0
-    #: Purity assumed for exports declared without a fine mass, by product.
-    purity_bullion: float = 0.995
-    purity_dore: float = 0.85
     #: Unexplained share of the outflow at which the score reaches 1.
     full_score_share: float = 0.5
     #: Lineage pointers kept in the evidence.
@@ -39,20 +38,12 @@ class Params:
     node_kinds: tuple[str, ...] = ("cooperative",)
 
 
-#: Commodity implied by an HS heading when an export does not name it.
-HS_COMMODITY = {"7108": "Au", "7106": "Ag", "2603": "Cu", "2608": "Zn", "2609": "Sn", "2607": "Pb", "2805": "Hg"}
-
-
-def _flows_sql(p: Params) -> str:
-    hs = " ".join(f"WHEN left(hs_code, 4) = '{h}' THEN '{c}'" for h, c in HS_COMMODITY.items())
+def _flows_sql() -> str:
     return f"""
     WITH exp AS (
-      SELECT exporter_id AS actor_id, coalesce(commodity, CASE {hs} END) AS commodity,
-             CAST(year(date) AS VARCHAR) AS year,
-             coalesce(fine_mass_kg, net_mass_kg * CASE product WHEN 'bullion' THEN {p.purity_bullion}
-                      WHEN 'dore' THEN {p.purity_dore} END) AS kg,
-             fine_mass_kg IS NULL AS estimated, value_usd, _source_file, _source_row, declaration_id AS ref
-      FROM exports),
+      SELECT exporter_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year, kg, estimated, value_usd,
+             _source_file, _source_row, declaration_id AS ref
+      FROM ({exports_fine_sql()}) x),
     flows AS (
       SELECT seller_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year, 'sold' AS flow,
              fine_mass_kg AS kg, false AS estimated, value_usd, _source_file, _source_row, record_id AS ref FROM trades
@@ -70,7 +61,7 @@ def _flows_sql(p: Params) -> str:
 
 
 def _balance_sql(p: Params) -> str:
-    return _flows_sql(p) + f""",
+    return _flows_sql() + f""",
     bal AS (
       SELECT actor_id, commodity, year,
         coalesce(sum(kg) FILTER (WHERE flow = 'sold'), 0) AS sold_kg,
@@ -86,26 +77,28 @@ def _balance_sql(p: Params) -> str:
            a.country, a.name, a.roles, a.kind, pr.usd_per_kg, pr.source AS price_source
     FROM bal b LEFT JOIN actors a USING (actor_id)
     LEFT JOIN ({yearly_price_sql()}) pr USING (commodity, year)
-    WHERE ({_node_sql(p)})
+    WHERE ({node_sql(p.node_roles, p.node_kinds)})
       AND b.sold_kg + b.exported_kg > (b.bought_kg + b.produced_kg) * (1 + {p.tolerance})
       AND b.sold_kg + b.exported_kg - (b.bought_kg + b.produced_kg) > {p.min_excess_kg}
     ORDER BY actor_id, commodity, year"""
 
 
-def _node_sql(p: Params) -> str:
-    """Condition on actors `a`: the actor is a node of the kind this typology is about."""
-    roles = " OR ".join(f"list_contains(string_split(a.roles, ';'), '{r}')" for r in p.node_roles) or "FALSE"
-    kinds = ", ".join(f"'{k}'" for k in p.node_kinds) or "NULL"
-    return f"a.roles IS NULL OR {roles} OR a.kind IN ({kinds})"
-
-
-def _sources(ctx: DetectContext, p: Params, actor: str, commodity: str, year: str) -> list[dict]:
-    rows = ctx.query(_flows_sql(p) + f"""
-        SELECT flow, ref, kg, _source_file AS file, _source_row AS row FROM flows
-        WHERE actor_id = ? AND commodity = ? AND year = ? AND flow IN ('sold', 'exported')
-        ORDER BY kg DESC, ref LIMIT {int(p.max_sources)}""", [actor, commodity, year])
-    return [{"flow": r["flow"], "id": r["ref"], "fine_kg": round(r["kg"], 3), "file": r["file"], "row": r["row"]}
-            for r in rows]
+def _sources(ctx: DetectContext, p: Params, keys: list[tuple[str, str, str]]) -> dict[tuple, list[dict]]:
+    """The largest outflows of every flagged actor-year, in one query (not one per alert)."""
+    if not keys:
+        return {}
+    actors = sorted({k[0] for k in keys})
+    rows = ctx.query(_flows_sql() + f"""
+        SELECT actor_id, commodity, year, flow, ref, kg, file, row FROM (
+          SELECT actor_id, commodity, year, flow, ref, kg, _source_file AS file, _source_row AS row,
+                 row_number() OVER (PARTITION BY actor_id, commodity, year ORDER BY kg DESC, ref) AS rank
+          FROM flows WHERE flow IN ('sold', 'exported') AND actor_id IN ({", ".join("?" for _ in actors)}))
+        WHERE rank <= {int(p.max_sources)} ORDER BY actor_id, commodity, year, rank""", actors)
+    out: dict[tuple, list[dict]] = {}
+    for r in rows:
+        out.setdefault((r["actor_id"], r["commodity"], r["year"]), []).append(
+            {"flow": r["flow"], "id": r["ref"], "fine_kg": round(r["kg"], 3), "file": r["file"], "row": r["row"]})
+    return out
 
 
 @detector("mass_balance_break", version="1.0", title="Mass balance break",
@@ -114,7 +107,9 @@ def detect(ctx: DetectContext, p: Params) -> list[Alert]:
     """An actor sells and exports more fine metal in a year than it bought and produced, beyond
     a tolerance for stock carried between years; the unexplained metal is likely of illegal origin."""
     alerts = []
-    for r in ctx.query(_balance_sql(p)):
+    found = ctx.query(_balance_sql(p))
+    sources = _sources(ctx, p, [(r["actor_id"], r["commodity"], r["year"]) for r in found])
+    for r in found:
         excess = r["out_kg"] - r["in_kg"]
         share = excess / r["out_kg"]
         unit_value = r["usd_per_kg"] or (r["out_value_usd"] / r["out_kg"] if r["out_value_usd"] else None)
@@ -135,6 +130,6 @@ def detect(ctx: DetectContext, p: Params) -> list[Alert]:
                 "exports_with_estimated_fine_mass": r["estimated_exports"],
                 "price_usd_per_kg": round(unit_value, 2) if unit_value else None,
                 "price_source": r["price_source"] or ("declared unit value" if unit_value else None),
-                "sources": _sources(ctx, p, r["actor_id"], r["commodity"], r["year"]),
+                "sources": sources.get((r["actor_id"], r["commodity"], r["year"]), []),
             }))
     return alerts

@@ -21,7 +21,7 @@ from typing import Any
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
-from filon.detect.mass_balance_break import HS_COMMODITY
+from filon.detect._supply import HS_COMMODITY
 from filon.detect.prices import UNITS_PER_KG
 from filon.detect.registry import detector
 

@@ -8,7 +8,8 @@ import pytest
 
 import filon.detect.export_without_supply  # noqa: F401  (registers the detector)
 from filon.detect.context import DetectContext
-from filon.detect.export_without_supply import Params, detect
+from filon.detect.export_without_supply import detect
+from filon.detect.parameters import Parameters, defaults
 from filon.engine.duckdb import DuckDBEngine
 from filon.ingest.load import ingest_package
 from filon.store.workspace import Workspace
@@ -26,9 +27,9 @@ def package(package: Path) -> Path:
     return package
 
 
-def run(package: Path, tmp_path: Path, params: Params | None = None):
+def run(package: Path, tmp_path: Path, params: Parameters | None = None):
     ingest_package(package, tmp_path / "ws")
-    return detect(DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect())), params or Params())
+    return detect(DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect())), params or defaults("export_without_supply"))
 
 
 def append(package: Path, table: str, rows: list[str], header: str | None = None) -> None:
@@ -79,7 +80,7 @@ def test_stock_bought_before_the_year_is_carried_over(package: Path, tmp_path: P
     append(package, "trades", ["PE-T950,PE,2023-12-10,PE-A001,PE-A003,Au,dore,,20,1300000,PE-R001,,"])
     append(package, "exports", [export("235-2024-40-009003", "2024-01-15", "PE-A003", "20")])
     assert run(package, tmp_path) == []
-    [alert] = run(package, tmp_path / "nocarry", Params(carry_months=0))
+    [alert] = run(package, tmp_path / "nocarry", defaults("export_without_supply").replace(carry_months=0))
     assert alert.evidence["unexplained_kg"] == 20.0 and alert.evidence["opening_stock_kg"] == 0
 
 
@@ -96,4 +97,4 @@ def test_own_production_and_imports_count_as_supply(package: Path, tmp_path: Pat
 def test_trading_nodes_are_left_to_mass_balance_break(package: Path, tmp_path: Path) -> None:
     append(package, "exports", [export("235-2024-40-009001", "2024-05-20", "PE-A003", "30")])
     assert len(run(package, tmp_path)) == 1
-    assert run(package, tmp_path / "as-trader", Params(node_roles=("exporter",))) == []
+    assert run(package, tmp_path / "as-trader", defaults("export_without_supply").replace(node_roles=("exporter",))) == []

@@ -7,16 +7,16 @@ from pathlib import Path
 
 from filon.detect import all_detectors
 from filon.detect.context import DetectContext
-from filon.detect.mass_balance_break import Params
+from filon.detect.parameters import Parameters, defaults
 from filon.engine.duckdb import DuckDBEngine
 from filon.ingest.load import ingest_package
 from filon.store.workspace import Workspace
 
 
-def run(package: Path, tmp_path: Path, params: Params | None = None):
+def run(package: Path, tmp_path: Path, params: Parameters | None = None):
     ingest_package(package, tmp_path / "ws")
     det = all_detectors()["mass_balance_break"]
-    return det.run(DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect())), params or det.params())
+    return det.run(DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect())), params or det.defaults())
 
 
 def add_trades(package: Path, rows: list[str]) -> None:
@@ -58,7 +58,7 @@ def test_tolerance_allows_small_stock_differences(package: Path, tmp_path: Path)
     # 0.8 kg more than sourced (21.6 kg): within 5 %, and under the 1 kg minimum.
     add_trades(package, ["PE-T901,PE,2024-05-10,PE-A003,PE-A004,Au,dore,,0.8,50000,,,"])
     assert run(package, tmp_path) == []
-    assert len(run(package, tmp_path / "strict", Params(tolerance=0.0, min_excess_kg=0.1))) == 1
+    assert len(run(package, tmp_path / "strict", defaults("mass_balance_break").replace(tolerance=0.0, min_excess_kg=0.1))) == 1
 
 
 def test_production_of_held_rights_counts_as_supply(package: Path, tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_miners_and_pure_exporters_are_not_its_subjects(package: Path, tmp_path:
     # Miner PE-A001 sells 5 kg more than its right produced: a production question, not this typology.
     add_trades(package, ["PE-T904,PE,2024-06-01,PE-A001,PE-A003,Au,dore,,5,330000,PE-R001,,"])
     assert run(package, tmp_path) == []
-    assert [a.subject_id for a in run(package, tmp_path / "all", Params(node_roles=("miner",)))] == ["PE-A001"]
+    assert [a.subject_id for a in run(package, tmp_path / "all", defaults("mass_balance_break").replace(node_roles=("miner",)))] == ["PE-A001"]
 
 
 def test_alert_ids_are_stable(package: Path, tmp_path: Path) -> None:

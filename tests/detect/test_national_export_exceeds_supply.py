@@ -8,7 +8,8 @@ import pytest
 
 import filon.detect.national_export_exceeds_supply  # noqa: F401  (registers the detector)
 from filon.detect.context import DetectContext
-from filon.detect.national_export_exceeds_supply import Params, detect
+from filon.detect.national_export_exceeds_supply import detect
+from filon.detect.parameters import Parameters, defaults
 from filon.engine.duckdb import DuckDBEngine
 from filon.ingest.load import ingest_package
 from filon.store.workspace import Workspace
@@ -17,9 +18,9 @@ CODE = "national_export_exceeds_supply"
 IMPORTS_HEADER = "record_id,country,period,origin_country,hs_code,net_mass_kg,value_usd,importer_name,exporter_name,level"
 
 
-def run(package: Path, tmp_path: Path, params: Params | None = None):
+def run(package: Path, tmp_path: Path, params: Parameters | None = None):
     ingest_package(package, tmp_path / "ws")
-    return detect(DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect())), params or Params())
+    return detect(DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect())), params or defaults("national_export_exceeds_supply"))
 
 
 def add_exports(package: Path, *rows: tuple[str, str, str, str, str]) -> None:
@@ -61,7 +62,7 @@ def test_tolerance_and_estimated_fine_mass(package: Path, tmp_path: Path) -> Non
     # 43 kg of bullion without a fine mass: 42.8 kg at typical purity, 64.4 kg in all, 7.7 % over production.
     add_exports(package, ("D-2", "PE", "bullion", "43", ""))
     assert run(package, tmp_path) == []
-    [alert] = run(package, tmp_path / "strict", Params(tolerance=0.0, min_excess_kg=1.0))
+    [alert] = run(package, tmp_path / "strict", defaults("national_export_exceeds_supply").replace(tolerance=0.0, min_excess_kg=1.0))
     assert alert.evidence["exports_with_estimated_fine_mass"] == 1
     assert alert.evidence["exported_kg"] == pytest.approx(21.6 + 43 * 0.995)
 

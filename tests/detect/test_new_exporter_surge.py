@@ -8,7 +8,8 @@ import pytest
 
 import filon.detect.new_exporter_surge  # noqa: F401  (registers the detector)
 from filon.detect.context import DetectContext
-from filon.detect.new_exporter_surge import Params, detect
+from filon.detect.new_exporter_surge import detect
+from filon.detect.parameters import Parameters, defaults
 from filon.engine.duckdb import DuckDBEngine
 from filon.ingest.load import ingest_package
 from filon.store.workspace import Workspace
@@ -16,9 +17,9 @@ from filon.store.workspace import Workspace
 CODE = "new_exporter_surge"
 
 
-def run(package: Path, tmp_path: Path, params: Params | None = None):
+def run(package: Path, tmp_path: Path, params: Parameters | None = None):
     ingest_package(package, tmp_path / "ws")
-    return detect(DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect())), params or Params())
+    return detect(DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect())), params or defaults("new_exporter_surge"))
 
 
 def add_exports(package: Path, exporter: str, *rows: tuple[str, str, float]) -> None:
@@ -31,7 +32,7 @@ def add_exports(package: Path, exporter: str, *rows: tuple[str, str, float]) -> 
 def test_silent_on_a_small_new_exporter(package: Path, tmp_path: Path) -> None:
     # PE-A003 (incorporated 2023-11-02) exported USD 1.45 M from February 2024: new, but small.
     assert run(package, tmp_path) == []
-    [alert] = run(package, tmp_path / "nofloor", Params(min_value_usd=0))
+    [alert] = run(package, tmp_path / "nofloor", defaults("new_exporter_surge").replace(min_value_usd=0))
     assert alert.subject_id == "PE-A003"
 
 
@@ -63,5 +64,5 @@ def test_first_sighting_stands_in_for_a_missing_incorporation_date(package: Path
     # PE-A002 has no incorporation date; it is first seen 2024-02-07, two days into the data: its age is unknown.
     add_exports(package, "PE-A002", ("D-4", "2024-08-01", 9_000_000))
     assert run(package, tmp_path) == []
-    [alert] = run(package, tmp_path / "nograce", Params(grace_months=0))
+    [alert] = run(package, tmp_path / "nograce", defaults("new_exporter_surge").replace(grace_months=0))
     assert alert.subject_id == "PE-A002" and alert.evidence["appearance_basis"] == "first seen"

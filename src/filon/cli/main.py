@@ -24,6 +24,7 @@ Your own data (a folder of CSV/Parquet files in the regional standard):
   filon ingest DATA --workspace WS   load it into a local warehouse
   filon analyze WS --out RESULTS     run every detector; write alerts and report.html
   filon standard show TABLE          the columns a table needs
+  filon params [DETECTOR]            every threshold and why; override with analyze --params
 """
 
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
@@ -31,6 +32,7 @@ app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_ma
 app.command("validate")(validate.validate)
 app.command("ingest")(ingest.ingest)
 app.command("analyze")(analyze.analyze)
+app.command("params")(analyze.params)
 app.command("demo")(demo.demo)
 app.add_typer(batches.app, name="batches")
 app.add_typer(standard.app, name="standard")

@@ -14,37 +14,19 @@ material: at least `min_missing_share` of the declared value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
+from filon.detect.parameters import Parameters, defaults
 from filon.detect.registry import detector
-from filon.detect.valuation import Params as ValuationParams
 from filon.detect.valuation import declarations_sql, lots_sql, price_asof_sql
 
 #: Credit metal -> assay column (g/t).
 CREDITS = {"Au": "au_gpt", "Ag": "ag_gpt"}
 
 
-@dataclass(frozen=True)
-class Params:
-    #: Grade from which gold is payable in a base-metal concentrate, g/t (the usual 1 g/t deduction).
-    au_payable_gpt: float = 1.0
-    #: Grade from which silver is payable, g/t (the usual 30 g/t deduction).
-    ag_payable_gpt: float = 30.0
-    #: Share of a credit metal's contained value a smelter pays (90-97 % for gold, ~90 % silver).
-    credit_payable: float = 0.90
-    #: Unaccounted credit, as a share of the declared value, below which a difference is immaterial
-    #: (price timing, assay error and deductions move a valuation by several percent).
-    min_missing_share: float = 0.10
-    #: Unaccounted credit, as a share of the declared value, at which the score reaches 1.
-    full_score_share: float = 0.5
-    #: A reference price older than this many days is too stale (monthly series).
-    max_price_age_days: int = 62
-
-
-def _sql(p: Params) -> str:
-    decl = declarations_sql(ValuationParams(max_price_age_days=p.max_price_age_days))
+def _sql(p: Parameters) -> str:
+    decl = declarations_sql(defaults("valuation").replace(max_price_age_days=p.max_price_age_days))
     thresholds = {"Au": p.au_payable_gpt, "Ag": p.ag_payable_gpt}
     credits = " UNION ALL ".join(
         f"SELECT v.declaration_id, v.date, '{m}' AS commodity, l.{col} AS grade_gpt, "
@@ -67,8 +49,8 @@ def _sql(p: Params) -> str:
 
 
 @detector("content_misdeclaration", version="1.0", title="Paying metal not declared", subject_type="declaration",
-          params=Params, tables=("exports", "assays", "prices"))
-def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+          tables=("exports", "assays", "prices"))
+def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """Laboratory assays of an exported lot show a paying precious metal (gold or silver above the
     grade smelters pay for) that the declaration neither names nor values: metal leaving hidden
     inside another product, typically gold in copper concentrate."""

@@ -15,31 +15,13 @@ this typology covers pure exporters and miner-exporters, so the same kilograms n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from filon.detect._supply import exports_fine_sql, imports_fine_sql, node_sql
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
+from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
-
-
-@dataclass(frozen=True)
-class Params:
-    #: Months of unshipped purchases and production that may be carried into a year as stock. Dore is
-    #: exported within weeks of purchase; three months covers a slow refinery or a customs backlog.
-    carry_months: int = 3
-    #: Share of the outflow that may go unexplained (moisture, assay differences, rounding).
-    tolerance: float = 0.10
-    #: Smallest unexplained fine mass worth an alert, in kg (about USD 0.12 M of gold).
-    min_excess_kg: float = 2.0
-    #: Unexplained share of the outflow at which the score reaches 1 (half of it has no source).
-    full_score_share: float = 0.5
-    #: Lineage pointers kept in the evidence (the year's largest export declarations).
-    max_sources: int = 5
-    #: Roles and kinds of the nodes whose balance `mass_balance_break` checks (exports included): not ours.
-    node_roles: tuple[str, ...] = ("trader", "processor", "refiner")
-    node_kinds: tuple[str, ...] = ("cooperative",)
 
 
 def _month(period: str) -> str:
@@ -69,7 +51,7 @@ def _flows_sql() -> str:
       WHERE i.commodity IS NOT NULL)"""
 
 
-def _balance_sql(p: Params) -> str:
+def _balance_sql(p: Parameters) -> str:
     k = int(p.carry_months)
     return _flows_sql() + f""",
     yr AS (
@@ -108,7 +90,7 @@ def _balance_sql(p: Params) -> str:
     ORDER BY b.actor_id, b.commodity, b.year"""
 
 
-def _sources(ctx: DetectContext, p: Params, actor: str, commodity: str, year: int) -> list[dict]:
+def _sources(ctx: DetectContext, p: Parameters, actor: str, commodity: str, year: int) -> list[dict]:
     rows = ctx.query(f"""SELECT declaration_id, kg, estimated, _source_file AS file, _source_row AS row
         FROM ({exports_fine_sql()}) e WHERE exporter_id = ? AND commodity = ? AND year(date) = ? AND kg IS NOT NULL
         ORDER BY kg DESC, declaration_id LIMIT {int(p.max_sources)}""", [actor, commodity, year])
@@ -117,8 +99,8 @@ def _sources(ctx: DetectContext, p: Params, actor: str, commodity: str, year: in
 
 
 @detector("export_without_supply", version="1.0", title="Export without supply", subject_type="actor",
-          params=Params, tables=("exports", "trades", "production", "mining_rights", "imports", "actors", "prices"))
-def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+          tables=("exports", "trades", "production", "mining_rights", "imports", "actors", "prices"))
+def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An exporter ships (and sells at home) more fine metal in a year than its own mines' production, its
     documented purchases, its imports and a few months of carried stock can explain: the unexplained metal
     entered its books without a source, the signature of illegal gold laundered through exports."""

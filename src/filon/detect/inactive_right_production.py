@@ -15,28 +15,16 @@ before its title lapsed. One alert per right; its period is the first month of i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
+from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
 
 INACTIVE = ("cancelled", "suspended", "expired")
 
 
-@dataclass(frozen=True)
-class Params:
-    #: Days after expiry during which sales citing the right are accepted (stock mined before expiry).
-    sale_grace_days: int = 90
-    #: Score when the register dates the lapse (grant or expiry date) and its status agrees.
-    dated_score: float = 0.9
-    #: Score when the date is missing (undated cancellation) or contradicts the status (active past term).
-    undated_score: float = 0.6
-    #: Activity records kept as lineage pointers.
-    max_sources: int = 5
-
-
-def _sql(p: Params) -> str:
+def _sql(p: Parameters) -> str:
     return f"""
     WITH act AS (
       SELECT right_id, 'production' AS kind, record_id AS ref, period, commodity, fine_mass_kg, value_usd,
@@ -60,8 +48,8 @@ def _sql(p: Params) -> str:
 
 
 @detector("inactive_right_production", version="1.0", title="Production on an inactive right", subject_type="right",
-          params=Params, tables=("production", "trades", "mining_rights"))
-def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+          tables=("production", "trades", "mining_rights"))
+def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """Production is declared for, or sales cite as origin, a mining right that was not in force at
     that date (before its grant, after its expiry, or cancelled or suspended): the right's papers are
     being used to give a legal origin to metal mined elsewhere."""

@@ -14,28 +14,13 @@ say so in the evidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from filon.detect._supply import exports_fine_sql, node_sql
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
+from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
-
-
-@dataclass(frozen=True)
-class Params:
-    #: Share of the inflow that may be exceeded without an alert (stock carried over a year end).
-    tolerance: float = 0.05
-    #: Smallest unexplained fine mass worth an alert, in kg.
-    min_excess_kg: float = 1.0
-    #: Unexplained share of the outflow at which the score reaches 1.
-    full_score_share: float = 0.5
-    #: Lineage pointers kept in the evidence.
-    max_sources: int = 5
-    #: Roles (from actors.roles) and kinds of the nodes whose balance is checked.
-    node_roles: tuple[str, ...] = ("trader", "processor", "refiner")
-    node_kinds: tuple[str, ...] = ("cooperative",)
 
 
 def _flows_sql() -> str:
@@ -60,7 +45,7 @@ def _flows_sql() -> str:
     )"""
 
 
-def _balance_sql(p: Params) -> str:
+def _balance_sql(p: Parameters) -> str:
     return _flows_sql() + f""",
     bal AS (
       SELECT actor_id, commodity, year,
@@ -83,7 +68,7 @@ def _balance_sql(p: Params) -> str:
     ORDER BY actor_id, commodity, year"""
 
 
-def _sources(ctx: DetectContext, p: Params, keys: list[tuple[str, str, str]]) -> dict[tuple, list[dict]]:
+def _sources(ctx: DetectContext, p: Parameters, keys: list[tuple[str, str, str]]) -> dict[tuple, list[dict]]:
     """The largest outflows of every flagged actor-year, in one query (not one per alert)."""
     if not keys:
         return {}
@@ -102,8 +87,8 @@ def _sources(ctx: DetectContext, p: Params, keys: list[tuple[str, str, str]]) ->
 
 
 @detector("mass_balance_break", version="1.0", title="Mass balance break",
-          subject_type="actor", params=Params, tables=("trades", "exports", "production", "mining_rights", "actors", "prices"))
-def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+          subject_type="actor", tables=("trades", "exports", "production", "mining_rights", "actors", "prices"))
+def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An actor sells and exports more fine metal in a year than it bought and produced, beyond
     a tolerance for stock carried between years; the unexplained metal is likely of illegal origin."""
     alerts = []

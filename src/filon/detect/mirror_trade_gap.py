@@ -29,33 +29,12 @@ the mass gap is the larger, the mass gap at the pair's export unit value).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
+from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
-
-
-@dataclass(frozen=True)
-class Params:
-    #: Smallest margin around the usual ratio: weighing, rounding and exchange-rate differences
-    #: between two customs administrations reach a few percent even on clean data.
-    min_margin: float = 0.05
-    #: Margin in robust standard deviations (1.4826 × MAD) of the log ratios of all pair-years.
-    mad_k: float = 3.0
-    #: Relative gap beyond the margin (share of the larger side) from which a pair-year fires.
-    min_gap: float = 0.10
-    #: Smallest gap worth an analyst's time, in USD (about 1 kg of gold).
-    min_gap_usd: float = 50_000.0
-    #: Relative gap beyond the margin at which the score reaches 1 (half the flow unexplained).
-    full_score_gap: float = 0.5
-    #: Median absolute log deviation of a country's other pairs at which its reliability is 0.5.
-    half_reliability_dev: float = 0.10
-    #: Reliability of a country with no other pair to judge it by.
-    unknown_reliability: float = 0.7
-    #: Lineage pointers per alert (import records first, then export declarations).
-    max_sources: int = 12
 
 
 def _flows_sql() -> str:
@@ -103,7 +82,7 @@ def _stats(rows: list[dict[str, Any]], side_imp: str, side_exp: str) -> tuple[fl
     return med, 1.4826 * _median([abs(x - med) for x in logs])
 
 
-def _reliability(rows: list[dict[str, Any]], med_m: float, p: Params) -> dict[tuple[str, str, str], float]:
+def _reliability(rows: list[dict[str, Any]], med_m: float, p: Parameters) -> dict[tuple[str, str, str], float]:
     """Weight of each (country, o, d): from how consistent the country's pair-years *other* than o>d are."""
     devs: dict[str, list[tuple[str, str, float]]] = {}
     for r in rows:
@@ -167,8 +146,8 @@ def _sources(ctx: DetectContext, o: str, d: str, y: str, limit: int) -> list[dic
 
 
 @detector("mirror_trade_gap", version="1.0", title="Mirror trade gap", subject_type="country_pair",
-          params=Params, tables=("exports", "imports"))
-def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+          tables=("exports", "imports"))
+def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """What a partner country reports importing from a country differs, in mass or value, from what
     that country reports exporting to it, beyond the CIF/FOB, weighing and year-end timing margins
     estimated from the data: metal leaving undeclared, or exports declared that never arrived."""

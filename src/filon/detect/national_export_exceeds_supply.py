@@ -10,29 +10,16 @@ records at all in the package is skipped: that is a gap in what was shared, not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from filon.detect._supply import exports_fine_sql, imports_fine_sql
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
+from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
 
 
-@dataclass(frozen=True)
-class Params:
-    #: Share of supply that exports may exceed without an alert: about one month of a year's output
-    #: (8 %) carried across the year end, plus rounding.
-    tolerance: float = 0.10
-    #: Smallest excess worth a national alert, in kg of fine metal (about USD 0.6 M of gold).
-    min_excess_kg: float = 10.0
-    #: Excess, as a share of exports, at which the score reaches 1 (half the exports unexplained).
-    full_score_share: float = 0.5
-    #: Lineage pointers kept in the evidence (the largest declarations of the country-year).
-    max_sources: int = 5
-
-
-def _balance_sql(p: Params) -> str:
+def _balance_sql(p: Parameters) -> str:
     return f"""
     WITH ex AS ({exports_fine_sql()}),
     flows AS (
@@ -61,7 +48,7 @@ def _balance_sql(p: Params) -> str:
     ORDER BY b.country, b.commodity, b.year"""
 
 
-def _sources(ctx: DetectContext, p: Params, country: str, commodity: str, year: str) -> list[dict]:
+def _sources(ctx: DetectContext, p: Parameters, country: str, commodity: str, year: str) -> list[dict]:
     rows = ctx.query(f"""SELECT declaration_id, kg, _source_file AS file, _source_row AS row FROM ({exports_fine_sql()}) e
         WHERE country = ? AND commodity = ? AND CAST(year(date) AS VARCHAR) = ? AND kg IS NOT NULL
         ORDER BY kg DESC, declaration_id LIMIT {int(p.max_sources)}""", [country, commodity, year])
@@ -70,8 +57,8 @@ def _sources(ctx: DetectContext, p: Params, country: str, commodity: str, year: 
 
 
 @detector("national_export_exceeds_supply", version="1.0", title="National exports exceed supply",
-          subject_type="country", params=Params, tables=("exports", "production", "imports", "prices"))
-def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+          subject_type="country", tables=("exports", "production", "imports", "prices"))
+def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """A country's exports of a metal in a year exceed its declared production plus its imports by more
     than the carry-over tolerance: the excess was mined or brought in outside the records, typically
     informal or illegal production, or metal smuggled in from a neighbour and exported as national."""

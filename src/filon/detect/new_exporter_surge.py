@@ -11,35 +11,15 @@ Fresh companies with no track record that take over large flows are a classic ve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from filon.detect._supply import exports_fine_sql
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
+from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
 
 
-@dataclass(frozen=True)
-class Params:
-    #: "Soon after appearing": first export within this many months of incorporation or first sighting.
-    max_delay_months: int = 12
-    #: Length of the window of exports measured from the first export: one year, comparable to peers' years.
-    window_months: int = 12
-    #: Percentile of the country's exporter-year export values the window must reach: top quartile.
-    peer_percentile: float = 0.75
-    #: Absolute floor of the window's export value, in USD (about 80 kg of gold at 2024 prices).
-    min_value_usd: float = 5_000_000.0
-    #: Without an incorporation date, a first sighting this close to the start of the data says nothing.
-    grace_months: int = 6
-    #: A surge is circumstantial (new companies can be legitimate): the score never exceeds this.
-    max_score: float = 0.7
-    #: Ratio of the window's value to the peer threshold at which the score reaches max_score.
-    full_score_ratio: float = 2.0
-    #: Lineage pointers kept in the evidence (the window's largest declarations).
-    max_sources: int = 5
-
-
-def _surge_sql(p: Params) -> str:
+def _surge_sql(p: Parameters) -> str:
     return f"""
     WITH seen AS (
       SELECT actor_id, min(d) AS first_seen FROM (
@@ -71,7 +51,7 @@ def _surge_sql(p: Params) -> str:
     ORDER BY w.actor_id"""
 
 
-def _window_detail(ctx: DetectContext, p: Params, actor: str, first_export: object) -> tuple[dict, list[dict]]:
+def _window_detail(ctx: DetectContext, p: Parameters, actor: str, first_export: object) -> tuple[dict, list[dict]]:
     """Fine mass by commodity and the largest declarations of the actor's first export window."""
     rows = ctx.query(f"""SELECT declaration_id, commodity, kg, value_usd, _source_file AS file, _source_row AS row
         FROM ({exports_fine_sql()}) e
@@ -86,9 +66,9 @@ def _window_detail(ctx: DetectContext, p: Params, actor: str, first_export: obje
     return fine, sources
 
 
-@detector("new_exporter_surge", version="1.0", title="New exporter surge", subject_type="actor", params=Params,
+@detector("new_exporter_surge", version="1.0", title="New exporter surge", subject_type="actor",
           tables=("exports", "trades", "actors"))
-def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """A company incorporated (or first seen) recently exports, within its first year of exporting, as much as
     the country's largest established exporters: fresh companies without a track record that suddenly carry
     large flows are a common front for laundering gold of illegal origin."""

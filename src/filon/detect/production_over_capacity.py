@@ -5,7 +5,7 @@ capacity_tpd × the days of the year (generous on purpose: full capacity every d
 Dividing the year's declared fine metal by that tonnage gives the *implied grade*: the run-of-mine
 grade the ore must have had, at 100 % recovery, to yield what was declared. Two tests:
 
-  - **bound**: the implied grade exceeds the plausible maximum for the right's scale (`MAX_GRADE_GPT`).
+  - **bound**: the implied grade exceeds the plausible maximum for the right's scale (`max_grade_gpt`).
     Artisanal and small alluvial and vein workings rarely mine more than 10-20 g/t gold run-of-mine;
     medium and large mines dilute with bulk mining, so their ceilings are lower. The ceilings are
     set at the top of those ranges so that only declarations impossible in practice fire.
@@ -21,53 +21,23 @@ peers' outlier limit) × the year's mean reference price. Rights without a capac
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
+from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
 
-#: Highest plausible run-of-mine grade (g of metal per t of ore) by metal and scale. Gold: artisanal
-#: and small alluvial/vein work 1-10 g/t, exceptional veins 15-20; medium underground 5-12; large
-#: open pits 0.5-3 and large underground 5-10. Base metals: typical ore ceilings (Cu 4 %, Zn 15 %...).
-MAX_GRADE_GPT: dict[str, dict[str, float]] = {
-    "Au": {"artisanal": 20.0, "small": 20.0, "medium": 15.0, "large": 10.0},
-    "Ag": {"artisanal": 1500.0, "small": 1500.0, "medium": 800.0, "large": 500.0},
-    "Cu": {"artisanal": 60000.0, "small": 60000.0, "medium": 40000.0, "large": 30000.0},
-    "Zn": {"artisanal": 200000.0, "small": 200000.0, "medium": 150000.0, "large": 120000.0},
-    "Pb": {"artisanal": 150000.0, "small": 150000.0, "medium": 100000.0, "large": 80000.0},
-    "Sn": {"artisanal": 50000.0, "small": 50000.0, "medium": 30000.0, "large": 20000.0},
-}
-#: Scale assumed when the register gives none: the most permissive one.
-DEFAULT_SCALE = "artisanal"
-
-
-@dataclass(frozen=True)
-class Params:
-    #: Robust z-score (on log implied grade) above which a right is an outlier among its peers:
-    #: 3.5 is the usual Iglewicz-Hoaglin cut-off for median/MAD scores.
-    outlier_z: float = 3.5
-    #: Peers (same country, scale, metal, year) needed for a median/MAD to mean anything.
-    min_peers: int = 10
-    #: An outlier fires only at this share of the ceiling or more: rich veins at a few g/t exist.
-    outlier_min_share: float = 0.5
-    #: Implied grade / ceiling at which the score reaches 1 (three times the richest plausible ore).
-    full_score_ratio: float = 3.0
-    #: Rights kept as lineage pointers (production records) per alert.
-    max_sources: int = 12
-
-
-def _sql() -> str:
+def _sql(p: Parameters) -> str:
     ceilings = " ".join(f"WHEN c.commodity = '{m}' AND c.scale_ = '{s}' THEN CAST({g} AS DOUBLE)"
-                        for m, by in MAX_GRADE_GPT.items() for s, g in by.items())
+                        for m, by in p.max_grade_gpt.items() for s, g in by.items())
     return f"""
     WITH yearly AS (
       SELECT p.right_id, p.commodity, left(p.period, 4) AS year, sum(p.fine_mass_kg) AS fine_kg,
              count(*) AS records, min(p.period) AS first_period, max(p.period) AS last_period
       FROM production p WHERE p.fine_mass_kg > 0 GROUP BY p.right_id, p.commodity, left(p.period, 4)),
     cap AS (
-      SELECT y.*, r.country, r.holder_id, coalesce(r.scale, '{DEFAULT_SCALE}') AS scale_, r.capacity_tpd,
+      SELECT y.*, r.country, r.holder_id, coalesce(r.scale, '{p.default_scale}') AS scale_, r.capacity_tpd,
              CAST(CASE WHEN CAST(y.year AS INTEGER) % 4 = 0 THEN 366 ELSE 365 END AS DOUBLE) AS days
       FROM yearly y JOIN mining_rights r ON r.right_id = y.right_id WHERE r.capacity_tpd > 0),
     graded AS (
@@ -97,14 +67,14 @@ def _sources_sql() -> str:
 
 
 @detector("production_over_capacity", version="1.0", title="Production beyond the right's capacity",
-          subject_type="right", params=Params, tables=("production", "mining_rights", "prices"))
-def detect(ctx: DetectContext, p: Params) -> list[Alert]:
+          subject_type="right", tables=("production", "mining_rights", "prices"))
+def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """A mining right declares more fine metal in a year than its authorized ore capacity could yield at
     the richest grade plausible for its scale, or an implied grade far above its peers': the right's
     papers are likely giving a legal origin to metal mined elsewhere."""
     alerts = []
     flagged = []
-    for r in ctx.query(_sql()):
+    for r in ctx.query(_sql(p)):
         ceiling, grade = r["ceiling_gpt"], r["grade_gpt"]
         z, outlier_limit = None, None
         if r["peers"] >= p.min_peers and r["mad"] and r["mad"] > 0:

@@ -1,7 +1,7 @@
 """The detector registry: each typology is a small function of tables to alerts.
 
-A detector registers under its typology code with a version, a title, a description and a
-parameters dataclass whose defaults work. Modules are listed explicitly in `MODULES` and
+A detector registers under its typology code with a version, a title, a description and the
+section of `parameters.yaml` holding its thresholds (its code unless shared). Modules are listed explicitly in `MODULES` and
 imported only when detectors are first asked for, so importing filon does no work.
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
+from filon.detect.parameters import Parameters, defaults
 
 #: Modules under `filon.detect` that register detectors.
 MODULES = ("mass_balance_break", "export_without_supply", "new_exporter_surge", "national_export_exceeds_supply",
@@ -30,27 +31,27 @@ class Detector:
     title: str
     description: str
     subject_type: str
-    params: type
+    params: str
     tables: tuple[str, ...]
     run: DetectFn
 
-    def describe_params(self) -> dict[str, Any]:
-        defaults = self.params()
-        return {f.name: getattr(defaults, f.name) for f in fields(self.params)}
+    def defaults(self) -> Parameters:
+        """This detector's default parameters (its section of parameters.yaml)."""
+        return defaults(self.params)
 
 
 _REGISTRY: dict[str, Detector] = {}
 
 
-def detector(code: str, *, version: str, title: str, subject_type: str, params: type,
-             tables: tuple[str, ...]) -> Callable[[DetectFn], DetectFn]:
+def detector(code: str, *, version: str, title: str, subject_type: str, tables: tuple[str, ...],
+             params: str | None = None) -> Callable[[DetectFn], DetectFn]:
     """Register `fn` as the detector of typology `code`. The docstring becomes its description."""
     def wrap(fn: DetectFn) -> DetectFn:
         if code in _REGISTRY and _REGISTRY[code].run is not fn:
             raise ValueError(f"two detectors registered for typology {code!r}")
         _REGISTRY[code] = Detector(code=code, version=version, title=title,
                                    description=" ".join((fn.__doc__ or "").split()), subject_type=subject_type,
-                                   params=params, tables=tables, run=fn)
+                                   params=params or code, tables=tables, run=fn)
         return fn
     return wrap
 

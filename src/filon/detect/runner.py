@@ -20,6 +20,7 @@ from filon.detect.alerts import Alert, sort_key
 from filon.detect.context import DetectContext
 from filon.engine.base import engine_for
 from filon.detect.output import write_csv, write_json, write_parquet
+from filon.detect.parameters import load_overrides, resolve
 from filon.detect.registry import Detector, all_detectors
 from filon.errors import UsageError
 from filon.standard.model import load_standard
@@ -68,8 +69,12 @@ def select_detectors(codes: list[str] | None) -> list[Detector]:
 
 
 def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None, engine: str = "duckdb",
-                 ground_truth: list[dict[str, Any]] | None = None, progress: Progress = lambda _m: None) -> AnalysisResult:
+                 ground_truth: list[dict[str, Any]] | None = None, params: Path | None = None,
+                 progress: Progress = lambda _m: None) -> AnalysisResult:
+    """Run the chosen detectors (all by default) with the default thresholds, or those of
+    `params` (a YAML file of overrides, see parameters.yaml), and write alerts and the report."""
     chosen = select_detectors(detectors)
+    overrides = load_overrides(params) if params else {}
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".filon-", dir=out) as tmpname:
         tmp = Path(tmpname)
@@ -79,21 +84,25 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
         for det in chosen:
             progress(f"running {det.code}")
             try:
-                found = det.run(ctx, det.params())
+                found = det.run(ctx, resolve(det.params, overrides))
             except Exception as err:  # one broken detector must not hide the others' findings
                 result.failures[det.code] = f"{type(err).__name__}: {err}"
                 found = []
             result.alerts.extend(found)
             result.detectors.append({"code": det.code, "version": det.version, "title": det.title,
                                      "description": det.description, "alerts": len(found),
+                                     "overrides": overrides.get(det.params) or {},
                                      "failed": result.failures.get(det.code)})
-        ctx.engine.close()
         result.alerts.sort(key=sort_key)
         rows = [a.to_row() for a in result.alerts]
         write_csv(tmp / "alerts.csv", rows)
         write_parquet(tmp / "alerts.parquet", rows)
         write_json(tmp / "alerts.json", rows)
-        _write_report(tmp / "report.html", rows, ws, source, result, ground_truth)
+        progress("writing the report")
+        try:
+            _write_report(tmp / "report.html", rows, ws, source, result, ground_truth, ctx)
+        finally:
+            ctx.engine.close()
         for name in OUTPUT_FILES:
             os.replace(tmp / name, out / name)
         shutil.rmtree(tmp / "workspace", ignore_errors=True)
@@ -116,10 +125,11 @@ def score_ground_truth(alerts: list[Alert], truth: list[dict[str, Any]]) -> list
 
 
 def _write_report(path: Path, rows: list[dict[str, Any]], ws: Workspace, source: Path, result: AnalysisResult,
-                  ground_truth: list[dict[str, Any]] | None) -> None:
+                  ground_truth: list[dict[str, Any]] | None, ctx: DetectContext) -> None:
     import json
 
     from filon.report import write_report
+    from filon.report.sections import build_sections
 
     alerts = [{**r, "evidence": json.loads(r["evidence"])} for r in rows]
     context = {
@@ -127,6 +137,7 @@ def _write_report(path: Path, rows: list[dict[str, Any]], ws: Workspace, source:
         "source": str(source), "standard_version": load_standard().version, "filon_version": __version__,
         "row_counts": ws.row_counts(), "detectors": result.detectors,
         "files": {k: v for k, v in OUTPUT_FILES.items() if k != "report.html"},
+        "sections": build_sections(ctx, alerts),
     }
     if ground_truth is not None:
         context["ground_truth"] = score_ground_truth(result.alerts, ground_truth)

@@ -16,13 +16,13 @@ fine mass cannot be valued and are counted in every alert's `coverage` evidence 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect._supply import HS_COMMODITY
 from filon.detect.prices import UNITS_PER_KG
+from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
 
 log = logging.getLogger(__name__)
@@ -32,25 +32,6 @@ ASSAY_GRADE = {"Au": ("au_gpt", 1e-6), "Ag": ("ag_gpt", 1e-6), "Cu": ("cu_pct", 
                "Sn": ("sn_pct", 0.01), "Pb": ("pb_pct", 0.01)}
 #: Commodity of precious-metal ores and concentrates by HS subheading (2616.10 silver, 2616.90 gold).
 HS6_COMMODITY = {"261610": "Ag", "261690": "Au"}
-
-
-@dataclass(frozen=True)
-class Params:
-    #: Share of the contained metal value normally paid for concentrates and ores (85-95 % is usual).
-    payable_concentrate: float = 0.90
-    #: Share normally paid for dore, bullion and scrap (refining and freight cost 1-5 %).
-    payable_metal: float = 1.0
-    #: Relative distance from the expected value at which a declaration fires: 25 % is several
-    #: times the month's price movement plus the spread of ordinary deductions.
-    margin: float = 0.25
-    #: Relative distance at which the score reaches 1 (declared at half or 1.5 × its worth).
-    full_score_deviation: float = 0.5
-    #: Score weight when the fine mass had to be estimated (assay or bullion purity), not declared.
-    estimated_weight: float = 0.8
-    #: Purity of bullion when its fine mass is not declared (good delivery bars are ≥ 99.5 %).
-    purity_bullion: float = 0.995
-    #: A reference price older than this many days is too stale to value a declaration.
-    max_price_age_days: int = 62
 
 
 def lots_sql() -> str:
@@ -74,7 +55,7 @@ def price_asof_sql(max_age_days: int, relation: str = "decl") -> str:
       WHERE rn = 1"""
 
 
-def declarations_sql(p: Params) -> str:
+def declarations_sql(p: Parameters) -> str:
     """Every export declaration with its commodity, product basis, fine mass (declared or estimated) and price."""
     hs = " ".join([f"WHEN left(hs_code, 6) = '{h}' THEN '{c}'" for h, c in HS6_COMMODITY.items()]
                   + [f"WHEN left(hs_code, 4) = '{h}' THEN '{c}'" for h, c in HS_COMMODITY.items()])
@@ -109,7 +90,7 @@ def _coverage(rows: list[dict[str, Any]]) -> dict[str, int]:
             "skipped_no_price": sum(1 for r in rows if r["fine_kg"] and not r["usd_per_kg"])}
 
 
-def _detect(ctx: DetectContext, p: Params, typology: str) -> list[Alert]:
+def _detect(ctx: DetectContext, p: Parameters, typology: str) -> list[Alert]:
     rows = ctx.query(declarations_sql(p))
     coverage = _coverage(rows)
     log.info("%s: %s", typology, coverage)
@@ -154,8 +135,8 @@ _TABLES = ("exports", "prices", "assays")
 
 
 @detector("undervaluation", version="1.0", title="Undervalued export declaration", subject_type="declaration",
-          params=Params, tables=_TABLES)
-def detect_undervaluation(ctx: DetectContext, p: Params) -> list[Alert]:
+          tables=_TABLES, params="valuation")
+def detect_undervaluation(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An export declaration is valued far below its fine metal content at the reference price (after
     the deductions normally paid for its product): profit or metal moved out of sight, or a mass
     overstated to launder metal of other origin through the declaration."""
@@ -163,8 +144,8 @@ def detect_undervaluation(ctx: DetectContext, p: Params) -> list[Alert]:
 
 
 @detector("overvaluation", version="1.0", title="Overvalued export declaration", subject_type="declaration",
-          params=Params, tables=_TABLES)
-def detect_overvaluation(ctx: DetectContext, p: Params) -> list[Alert]:
+          tables=_TABLES, params="valuation")
+def detect_overvaluation(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An export declaration is valued far above its fine metal content at the reference price: money
     entering the country dressed as export proceeds, or a fine mass understated to hide metal."""
     return _detect(ctx, p, "overvaluation")

@@ -313,6 +313,7 @@ def build_view(alerts: list[dict], context: dict) -> dict:
         "files": files,
         "csv_file": csv_file,
         "ground_truth": _ground_truth(gt) if gt else None,
+        "sections": list(ctx.get("sections") or []),
     }
 
 

@@ -70,11 +70,39 @@ def test_production_of_held_rights_counts_as_supply(package: Path, tmp_path: Pat
     assert alerts[0].evidence["produced_kg"] == 38.2 and alerts[0].evidence["unexplained_kg"] == 6.8
 
 
-def test_miners_and_pure_exporters_are_not_its_subjects(package: Path, tmp_path: Path) -> None:
-    # Miner PE-A001 sells 5 kg more than its right produced: a production question, not this typology.
+def test_a_miner_selling_more_than_it_produced_is_a_node_too(package: Path, tmp_path: Path) -> None:
+    # Miner PE-A001 produced 20.6 kg and sold 20.6 kg; a further 5 kg sale has no source. It exports nothing.
     add_trades(package, ["PE-T904,PE,2024-06-01,PE-A001,PE-A003,Au,dore,,5,330000,PE-R001,,"])
+    [alert] = run(package, tmp_path)
+    assert alert.subject_id == "PE-A001" and alert.evidence["unexplained_kg"] == 5.0
+    assert alert.evidence["produced_kg"] == 20.6 and alert.evidence["sold_kg"] == 25.6
+
+
+def test_an_exporters_export_years_are_left_to_export_without_supply(package: Path, tmp_path: Path) -> None:
+    # A pure exporter (no trader role) ships 30 kg more than it bought: export_without_supply's case.
+    actors = package / "actors.csv"
+    actors.write_text(actors.read_text().replace("E.I.R.L.,company,20613456784,PE-RUC,2023-11-02,\"Calle Los Pinos 118, "
+                                                 "Miraflores, Lima\",150122,trader;exporter",
+                                                 "E.I.R.L.,company,20613456784,PE-RUC,2023-11-02,\"Calle Los Pinos 118, "
+                                                 "Miraflores, Lima\",150122,exporter"))
+    add_trades(package, ["PE-T900,PE,2024-05-10,PE-A003,PE-A004,Au,bullion,,30,1900000,,,"])
     assert run(package, tmp_path) == []
-    assert [a.subject_id for a in run(package, tmp_path / "all", defaults("mass_balance_break").replace(node_roles=("miner",)))] == ["PE-A001"]
+
+
+def test_stock_carried_from_the_previous_months_is_supply(package: Path, tmp_path: Path) -> None:
+    # PE-A004 buys 20 kg in November 2023 and sells it in January 2024: the rolling window carries it.
+    with (package / "production.csv").open("a", encoding="utf-8") as fh:
+        fh.write("PE-P910,PE,PE-R001,,2023-11,Au,dore,,20,1200000\n")  # what PE-A001 sells it
+    add_trades(package, ["PE-T910,PE,2023-11-20,PE-A001,PE-A004,Au,dore,,20,1200000,,,",
+                         "PE-T911,PE,2024-01-15,PE-A004,PE-A003,Au,dore,,58.2,3500000,,,"])
+    assert run(package, tmp_path) == []
+    [alert] = run(package, tmp_path / "nocarry", defaults("mass_balance_break").replace(carry_months=0))
+    assert alert.subject_id == "PE-A004" and alert.period == "2024" and alert.evidence["opening_stock_kg"] == 0
+    # Bought five months before: outside the three-month window, so January's sale is unexplained.
+    p = package / "trades.csv"
+    p.write_text(p.read_text().replace("PE-T910,PE,2023-11-20", "PE-T910,PE,2023-07-20"))
+    [late] = run(package, tmp_path / "late")
+    assert late.subject_id == "PE-A004" and late.evidence["opening_stock_kg"] == 0
 
 
 def test_alert_ids_are_stable(package: Path, tmp_path: Path) -> None:

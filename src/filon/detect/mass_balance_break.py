@@ -3,11 +3,14 @@
 Per actor, commodity and calendar year:
   out = fine metal sold in `trades` (as seller) + fine metal exported in `exports`
   in  = fine metal bought in `trades` (as buyer) + production of the rights it holds
-        (or of which it is the declared producer)
-An alert fires when out exceeds in by more than the tolerance (stock carried between years,
-moisture and rounding) and by more than a minimum mass. The nodes checked are the spec's:
-traders, processors, refiners and cooperatives (and actors whose roles are not declared).
-An exporter that only exports is `export_without_supply`'s subject, not this one's. Exports without a fine mass count
+        (or of which it is the declared producer) + opening stock
+  opening stock = what it acquired but did not sell or ship in the `carry_months` before the year
+        (a rolling window: never negative, never older than the window)
+An alert fires when out exceeds in by more than the tolerance (moisture, assay differences and
+rounding) and by more than a minimum mass. Every node that sells is checked: traders, processors,
+refiners, cooperatives, actors whose roles are not declared, and any actor (a miner, a transporter)
+in a year it exports nothing. An exporter's years with exports are `export_without_supply`'s subject,
+not this one's, so the same kilograms never raise two alerts. Exports without a fine mass count
 their estimated fine mass (`_supply.exports_fine_sql`, shared with the other supply detectors), and
 say so in the evidence.
 """
@@ -23,29 +26,38 @@ from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
 
 
+def _month(period: str) -> str:
+    """Month index (year * 12 + month - 1) of a `YYYY-MM` period; NULL for a yearly `YYYY` one."""
+    return (f"CASE WHEN length({period}) >= 7 THEN CAST(left({period}, 4) AS INT) * 12 "
+            f"+ CAST(substr({period}, 6, 2) AS INT) - 1 END")
+
+
 def _flows_sql() -> str:
     return f"""
     WITH exp AS (
-      SELECT exporter_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year, kg, estimated, value_usd,
+      SELECT exporter_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year,
+             year(date) * 12 + month(date) - 1 AS mi, kg, estimated, value_usd,
              _source_file, _source_row, declaration_id AS ref
       FROM ({exports_fine_sql()}) x),
     flows AS (
-      SELECT seller_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year, 'sold' AS flow,
+      SELECT seller_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year,
+             year(date) * 12 + month(date) - 1 AS mi, 'sold' AS flow,
              fine_mass_kg AS kg, false AS estimated, value_usd, _source_file, _source_row, record_id AS ref FROM trades
       UNION ALL
-      SELECT actor_id, commodity, year, 'exported', kg, estimated, value_usd, _source_file, _source_row, ref
+      SELECT actor_id, commodity, year, mi, 'exported', kg, estimated, value_usd, _source_file, _source_row, ref
       FROM exp WHERE kg IS NOT NULL AND commodity IS NOT NULL
       UNION ALL
-      SELECT buyer_id, commodity, CAST(year(date) AS VARCHAR), 'bought', fine_mass_kg, false, value_usd,
-             _source_file, _source_row, record_id FROM trades
+      SELECT buyer_id, commodity, CAST(year(date) AS VARCHAR), year(date) * 12 + month(date) - 1, 'bought',
+             fine_mass_kg, false, value_usd, _source_file, _source_row, record_id FROM trades
       UNION ALL
-      SELECT coalesce(p.producer_id, r.holder_id), p.commodity, left(p.period, 4), 'produced', p.fine_mass_kg, false,
-             p.value_usd, p._source_file, p._source_row, p.record_id
+      SELECT coalesce(p.producer_id, r.holder_id), p.commodity, left(p.period, 4), {_month('p.period')}, 'produced',
+             p.fine_mass_kg, false, p.value_usd, p._source_file, p._source_row, p.record_id
       FROM production p LEFT JOIN mining_rights r USING (right_id)
     )"""
 
 
 def _balance_sql(p: Parameters) -> str:
+    k = int(p.carry_months)
     return _flows_sql() + f""",
     bal AS (
       SELECT actor_id, commodity, year,
@@ -57,15 +69,25 @@ def _balance_sql(p: Parameters) -> str:
         count(*) FILTER (WHERE flow IN ('bought', 'produced')) AS in_records,
         count(*) FILTER (WHERE estimated) AS estimated_exports,
         sum(value_usd) FILTER (WHERE flow IN ('sold', 'exported')) AS out_value_usd
-      FROM flows WHERE actor_id IS NOT NULL GROUP BY ALL)
-    SELECT b.*, b.sold_kg + b.exported_kg AS out_kg, b.bought_kg + b.produced_kg AS in_kg,
+      FROM flows WHERE actor_id IS NOT NULL GROUP BY ALL),
+    carry AS (
+      SELECT b.actor_id, b.commodity, b.year,
+             greatest(0, sum(CASE WHEN f.flow IN ('exported', 'sold') THEN -f.kg
+                                  WHEN f.mi IS NULL THEN f.kg * {k} / 12.0 ELSE f.kg END)) AS opening_kg
+      FROM bal b JOIN flows f ON f.actor_id = b.actor_id AND f.commodity = b.commodity
+       AND ((f.mi >= CAST(b.year AS INT) * 12 - {k} AND f.mi < CAST(b.year AS INT) * 12)
+            OR (f.mi IS NULL AND CAST(f.year AS INT) = CAST(b.year AS INT) - 1))
+      WHERE f.kg IS NOT NULL GROUP BY ALL)
+    SELECT b.*, coalesce(c.opening_kg, 0) AS opening_kg, b.sold_kg + b.exported_kg AS out_kg,
+           b.bought_kg + b.produced_kg + coalesce(c.opening_kg, 0) AS in_kg,
            a.country, a.name, a.roles, a.kind, pr.usd_per_kg, pr.source AS price_source
     FROM bal b LEFT JOIN actors a USING (actor_id)
-    LEFT JOIN ({yearly_price_sql()}) pr USING (commodity, year)
-    WHERE ({node_sql(p.node_roles, p.node_kinds)})
-      AND b.sold_kg + b.exported_kg > (b.bought_kg + b.produced_kg) * (1 + {p.tolerance})
-      AND b.sold_kg + b.exported_kg - (b.bought_kg + b.produced_kg) > {p.min_excess_kg}
-    ORDER BY actor_id, commodity, year"""
+    LEFT JOIN carry c ON c.actor_id = b.actor_id AND c.commodity = b.commodity AND c.year = b.year
+    LEFT JOIN ({yearly_price_sql()}) pr ON pr.commodity = b.commodity AND pr.year = b.year
+    WHERE ({node_sql(p.node_roles, p.node_kinds)} OR b.exported_kg = 0)
+      AND b.sold_kg + b.exported_kg > (b.bought_kg + b.produced_kg + coalesce(c.opening_kg, 0)) * (1 + {p.tolerance})
+      AND b.sold_kg + b.exported_kg - (b.bought_kg + b.produced_kg + coalesce(c.opening_kg, 0)) > {p.min_excess_kg}
+    ORDER BY b.actor_id, b.commodity, b.year"""
 
 
 def _sources(ctx: DetectContext, p: Parameters, keys: list[tuple[str, str, str]]) -> dict[tuple, list[dict]]:
@@ -104,12 +126,13 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
             period=r["year"], score=min(1.0, share / p.full_score_share),
             value_at_risk_usd=excess * unit_value if unit_value else None,
             explanation=(f"{name} sold and exported {r['out_kg']:,.1f} kg of fine {r['commodity']} in {r['year']} "
-                         f"but bought and produced only {r['in_kg']:,.1f} kg: {excess:,.1f} kg "
+                         f"but bought, produced and carried in only {r['in_kg']:,.1f} kg: {excess:,.1f} kg "
                          f"({share:.0%} of its sales) has no documented source."),
             evidence={
                 "commodity": r["commodity"], "year": r["year"], "actor_name": r["name"], "roles": r["roles"],
                 "sold_kg": round(r["sold_kg"], 3), "exported_kg": round(r["exported_kg"], 3),
                 "bought_kg": round(r["bought_kg"], 3), "produced_kg": round(r["produced_kg"], 3),
+                "opening_stock_kg": round(r["opening_kg"], 3), "carry_months": p.carry_months,
                 "unexplained_kg": round(excess, 3), "unexplained_share": round(share, 4),
                 "tolerance": p.tolerance, "out_records": r["out_records"], "in_records": r["in_records"],
                 "exports_with_estimated_fine_mass": r["estimated_exports"],

@@ -1,0 +1,50 @@
+"""Production, imports and exports per country and year: the national balance behind
+`national_export_exceeds_supply`, drawn for every country-metal with production on record."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from filon.detect._supply import exports_fine_sql, imports_fine_sql
+from filon.detect.context import DetectContext
+from filon.report.charts import grouped_bar_chart
+from filon.report.sections import Section
+from filon.report.sections._html import figure, table
+
+SERIES = [("produced", "#2e7d32"), ("imported", "#1f5f8b"), ("exported", "#9a6400")]
+
+
+def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
+    rows = ctx.query(f"""
+        WITH f AS (
+          SELECT country, commodity, CAST(year(date) AS VARCHAR) AS year, 0.0 AS p, 0.0 AS i, kg AS e
+          FROM ({exports_fine_sql()}) x WHERE commodity IS NOT NULL AND kg IS NOT NULL
+          UNION ALL SELECT country, commodity, left(period, 4), fine_mass_kg, 0.0, 0.0 FROM production
+          UNION ALL SELECT country, commodity, left(period, 4), 0.0, kg, 0.0 FROM ({imports_fine_sql()}) i
+          WHERE commodity IS NOT NULL)
+        SELECT country, commodity, year, sum(p) AS produced, sum(i) AS imported, sum(e) AS exported
+        FROM f WHERE (country, commodity) IN (SELECT DISTINCT country, commodity FROM production)
+        GROUP BY country, commodity, year ORDER BY commodity, country, year""")
+    if not rows:
+        return None
+    fired = {(a["country"], a["evidence"].get("commodity"), a["period"]) for a in alerts
+             if a["typology"] == "national_export_exceeds_supply"}
+    parts = []
+    for metal in sorted({r["commodity"] for r in rows}):
+        mine = [r for r in rows if r["commodity"] == metal]
+        groups = [(f"{r['country']} {r['year']}", [r["produced"], r["imported"], r["exported"]]) for r in mine]
+        parts.append(figure(grouped_bar_chart(groups[:40], SERIES, unit="kg", chart_id=f"supply-{metal}",
+                                              title=f"Fine {metal}: produced, imported and exported per country and year",
+                                              description="Exports taller than production plus imports need an explanation."),
+                            f"Fine {metal} in kg. Exports above production plus imports are what "
+                            "national_export_exceeds_supply flags (⚑ in the table)."))
+        parts.append(table(["country", "year", "produced kg", "imported kg", "exported kg", "exports / supply"],
+                           [(r["country"], r["year"], r["produced"], r["imported"], r["exported"],
+                             (f"{r['exported'] / (r['produced'] + r['imported']):.2f}"
+                              if r["produced"] + r["imported"] > 0 else "no supply")) for r in mine],
+                           numeric=(2, 3, 4, 5), flagged=[(r["country"], metal, r["year"]) in fired for r in mine],
+                           caption=f"Fine {metal} balance by country and year"))
+    return Section(key="supply-balance", title="Production vs exports",
+                   intro="Each country's declared production and imports against its exports of fine metal, per "
+                         "year (exports without a declared fine mass are estimated as in the detectors).",
+                   html=Markup("").join(parts))

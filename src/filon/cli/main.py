@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from filon import __version__
-from filon.cli import analyze, batches, demo, ingest, standard, validate
+from filon.cli import analyze, batches, demo, ingest, interchange, standard, validate
 from filon.cli.console import err_console
 from filon.errors import FilonError
 
@@ -33,6 +33,7 @@ app.command("validate")(validate.validate)
 app.command("ingest")(ingest.ingest)
 app.command("analyze")(analyze.analyze)
 app.command("params")(analyze.params)
+app.command("export-ftm")(interchange.export_ftm)
 app.command("demo")(demo.demo)
 app.add_typer(batches.app, name="batches")
 app.add_typer(standard.app, name="standard")

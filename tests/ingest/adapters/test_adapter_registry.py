@@ -8,7 +8,8 @@ from filon.errors import UsageError
 from filon.ingest.adapters import Adapter, get_adapter, list_adapters
 from filon.standard import load_standard
 
-NAMES = ["comtrade", "pe_customs", "pe_reinfo", "worldbank_prices", "geojson_areas", "geojson_detections"]
+NAMES = ["comtrade", "pe_customs", "pe_reinfo", "worldbank_prices", "geojson_areas", "geojson_detections",
+         "opensanctions_ftm", "bods"]
 
 
 def test_list_adapters_in_registry_order() -> None:

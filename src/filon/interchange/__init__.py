@@ -1,0 +1,1 @@
+"""Exchange with other open formats: FollowTheMoney export, OpenSanctions FtM and BODS import."""

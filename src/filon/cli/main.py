@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from filon import __version__
-from filon.cli import analyze, batches, demo, ingest, interchange, standard, validate
+from filon.cli import analyze, batches, demo, graph, ingest, interchange, standard, validate
 from filon.cli.console import err_console
 from filon.errors import FilonError
 
@@ -25,6 +25,7 @@ Your own data (a folder of CSV/Parquet files in the regional standard):
   filon analyze WS --out RESULTS     run every detector; write alerts and report.html
   filon standard show TABLE          the columns a table needs
   filon params [DETECTOR]            every threshold and why; override with analyze --params
+  filon graph ACTOR --workspace WS   who owns and controls an actor, drawn with red flags
 """
 
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
@@ -34,6 +35,7 @@ app.command("ingest")(ingest.ingest)
 app.command("analyze")(analyze.analyze)
 app.command("params")(analyze.params)
 app.command("export-ftm")(interchange.export_ftm)
+app.command("graph")(graph.graph)
 app.command("demo")(demo.demo)
 app.add_typer(batches.app, name="batches")
 app.add_typer(standard.app, name="standard")

@@ -19,7 +19,8 @@ from filon.detect.parameters import Parameters, defaults
 #: Modules under `filon.detect` that register detectors.
 MODULES = ("mass_balance_break", "export_without_supply", "new_exporter_surge", "national_export_exceeds_supply",
            "inactive_right_production", "production_over_capacity", "valuation", "content_misdeclaration",
-           "mirror_trade_gap", "sanctioned_party")
+           "mirror_trade_gap", "sanctioned_party",
+           "opaque_ownership", "shared_controller")
 
 DetectFn = Callable[[DetectContext, Any], list[Alert]]
 

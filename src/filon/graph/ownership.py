@@ -1,0 +1,58 @@
+"""Public API of the ownership and control graph.
+
+    graph = load_graph(ctx)                       # links valid at the end of the data
+    graph = load_graph(ctx, as_of=date(2023, 6, 30))
+    graph = load_graph(ctx, period=(date(2023, 1, 1), date(2023, 12, 31)))
+    effective_ownership(graph).of("ACT-PE-00012")  # {owner: (low, high) fraction}
+    ultimate_owners(graph, "ACT-PE-00012", 25.0)
+    controllers(graph, "ACT-PE-00012", 50.0)
+    layers(graph, "ACT-PE-00012"); cycles(graph)
+
+Owners known only by name get the node id `name:<NORMALISED-NAME>` (see `names.name_node_id`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from filon.detect.context import DetectContext
+from filon.graph.control import Controller, UltimateOwner, controllers, cycles, layers, terminal, ultimate_owners
+from filon.graph.effective import EffectiveOwnership, effective_ownership
+from filon.graph.model import CONTROL_KINDS, EQUITY_KINDS, Link, Node, OwnershipGraph, build_graph
+from filon.graph.names import name_node_id
+
+__all__ = ["CONTROL_KINDS", "EQUITY_KINDS", "Controller", "EffectiveOwnership", "Link", "Node", "OwnershipGraph",
+           "UltimateOwner", "build_graph", "controllers", "cycles", "data_end", "effective_ownership", "layers",
+           "load_graph", "name_node_id", "terminal", "ultimate_owners"]
+
+
+def data_end(ctx: DetectContext) -> date | None:
+    """The last date of the package's flows (trades, exports), else of its ownership records.
+
+    Ownership is judged at the end of the data by default: the structure an analyst meets today,
+    not links that ended before the period under review.
+    """
+    rows = ctx.query("""SELECT max(d) AS d FROM (
+        SELECT max(date) AS d FROM trades UNION ALL SELECT max(date) AS d FROM exports
+        UNION ALL SELECT max(start_date) AS d FROM ownership) s""")
+    value = rows[0]["d"] if rows else None
+    return value if isinstance(value, date) else None
+
+
+def _ownership_rows(ctx: DetectContext) -> list[dict[str, Any]]:
+    # SELECT * keeps optional range columns (share_min, share_max) when a workspace carries them.
+    return ctx.query("SELECT * FROM ownership ORDER BY record_id")
+
+
+def load_graph(ctx: DetectContext, as_of: date | None = None,
+               period: tuple[date, date] | None = None) -> OwnershipGraph:
+    """The ownership graph of a workspace: links valid at `as_of`, or overlapping `period`.
+
+    With neither, links valid at the end of the data (`data_end`); with no dated data at all,
+    every link.
+    """
+    if as_of is None and period is None:
+        as_of = data_end(ctx)
+    actors = ctx.query("SELECT actor_id, name, kind, country, incorporation_date, roles FROM actors")
+    return build_graph(_ownership_rows(ctx), actors, as_of=as_of, period=period)

@@ -1,0 +1,75 @@
+"""shared_controller fires on one hand over a trading miner, processor and exporter; not on two firms or investors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from filon.detect.context import DetectContext
+from filon.detect.parameters import Parameters, defaults
+from filon.detect.shared_controller import detect
+from filon.engine.duckdb import DuckDBEngine
+from filon.ingest.load import ingest_package
+from filon.store.workspace import Workspace
+from tests.graph.packages import add_actors, add_links, add_trades
+
+
+def run(package: Path, tmp_path: Path, params: Parameters | None = None) -> list:
+    ingest_package(package, tmp_path / "ws")
+    return detect(DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect())), params or defaults("shared_controller"))
+
+
+def controlled_chain(package: Path) -> None:
+    """PE-P001 holds 60 % of miner PE-A001, all of trader/exporter PE-A003 through a holding, and
+    directs the cooperative PE-A004; A001 and A004 both sell to A003."""
+    add_actors(package, ("PE-P001", "PE", "Huaman Ccori Lucio", "person", "", ""),
+               ("PE-H001", "PE", "Inversiones Lucio S.A.C.", "company", "2015-01-01", ""))
+    add_links(package, ("OW-1", "PE-A001", "PE-P001", "", 60, "shareholding", "2012-02-14"),
+              ("OW-2", "PE-A001", "", "Quispe Rojas Ana", 40, "shareholding", "2012-02-14"),
+              ("OW-3", "PE-H001", "PE-P001", "", 100, "shareholding", "2015-01-01"),
+              ("OW-4", "PE-A003", "PE-H001", "", 100, "shareholding", "2023-11-02"),
+              ("OW-5", "PE-A004", "PE-P001", "", None, "director", "2016-01-01"))
+    add_trades(package, ("PE-T010", "PE-A004", "PE-A003", 50_000.0))
+
+
+def test_fires_on_a_controller_of_a_trading_chain(package: Path, tmp_path: Path) -> None:
+    controlled_chain(package)
+    [alert] = run(package, tmp_path)
+    assert (alert.typology, alert.subject_type, alert.subject_id, alert.country) == ("shared_controller", "actor", "PE-P001", "PE")
+    ev = alert.evidence
+    by_id = {c["actor_id"]: c for c in ev["controlled"]}
+    assert set(by_id) == {"PE-A001", "PE-A003", "PE-A004"}
+    assert by_id["PE-A003"]["via"] == ["PE-H001"] and by_id["PE-A003"]["basis"] == "ownership"
+    assert by_id["PE-A004"]["basis"] == "director" and by_id["PE-A001"]["share_pct"] == [60.0, 60.0]
+    assert {(t["seller_id"], t["buyer_id"]) for t in ev["trade_links"]} == {("PE-A001", "PE-A003"), ("PE-A004", "PE-A003")}
+    assert alert.value_at_risk_usd == 686_000 + 688_000 + 50_000
+    assert set(ev["roles"]) == {"miner", "processor", "trader", "exporter"}
+    assert 0.5 <= alert.score <= 1.0 and 0.0 <= ev["betweenness_percentile"] <= 1.0
+    assert {s["id"] for s in ev["sources"]} == {"OW-1", "OW-3", "OW-4", "OW-5"}
+    assert "Huaman Ccori Lucio" in alert.explanation
+
+
+def test_the_holding_in_between_gives_no_second_alert(package: Path, tmp_path: Path) -> None:
+    controlled_chain(package)
+    # The holding directs the miner and the cooperative too: it controls the same chain as its owner.
+    add_links(package, ("OW-6", "PE-A001", "PE-H001", "", None, "director", "2015-01-01"),
+              ("OW-7", "PE-A004", "PE-H001", "", None, "director", "2016-01-01"))
+    assert [a.subject_id for a in run(package, tmp_path)] == ["PE-P001"]
+
+
+def test_silent_on_two_firms_and_on_a_small_investor(package: Path, tmp_path: Path) -> None:
+    add_actors(package, ("PE-P002", "PE", "Condori Vilca Rosa", "person", "", ""),
+               ("PE-P003", "PE", "Mamani Apaza Luis", "person", "", ""))
+    add_links(package, ("OW-1", "PE-A001", "PE-P002", "", 100, "shareholding", "2012-02-14"),
+              ("OW-2", "PE-A003", "PE-P002", "", 100, "shareholding", "2023-11-02"),
+              ("OW-3", "PE-A004", "PE-P003", "", 5, "shareholding", "2016-01-01"))
+    assert run(package, tmp_path) == []
+    two = defaults("shared_controller").replace(min_controlled_actors=2, min_trade_links=1)
+    assert [a.subject_id for a in run(package, tmp_path / "two", two)] == ["PE-P002"]
+
+
+def test_silent_when_the_controlled_firms_do_not_trade(package: Path, tmp_path: Path) -> None:
+    add_actors(package, ("PE-P002", "PE", "Condori Vilca Rosa", "person", "", ""))
+    add_links(package, ("OW-1", "PE-A001", "PE-P002", "", 100, "shareholding", "2012-02-14"),
+              ("OW-2", "CO-A001", "PE-P002", "", 100, "shareholding", "2018-09-21"),
+              ("OW-3", "EC-A001", "PE-P002", "", 100, "shareholding", "2016-03-08"))
+    assert run(package, tmp_path) == []

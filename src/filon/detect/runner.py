@@ -6,6 +6,7 @@ interrupted run never leaves a half-written alerts.csv beside an old report.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -20,6 +21,7 @@ from filon.detect.alerts import Alert, sort_key
 from filon.detect.context import DetectContext
 from filon.engine.base import engine_for
 from filon.detect.output import write_csv, write_json, write_parquet
+from filon.detect.history import CHANGE_COLUMNS, compare, previous_alerts
 from filon.detect.parameters import load_overrides, resolve
 from filon.detect.registry import Detector, all_detectors
 from filon.errors import UsageError
@@ -28,7 +30,7 @@ from filon.store.workspace import MANIFEST, Workspace
 
 Progress = Callable[[str], None]
 OUTPUT_FILES = {"alerts.csv": "alerts.csv", "alerts.parquet": "alerts.parquet", "alerts.json": "alerts.json",
-                "report.html": "report.html"}
+                "changes.csv": "changes.csv", "report.html": "report.html"}
 
 
 @dataclass
@@ -37,6 +39,9 @@ class AnalysisResult:
     alerts: list[Alert]
     detectors: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
+    #: New, changed and resolved alerts since the previous run into the same folder (empty on a first run).
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    first_run: bool = True
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -95,6 +100,11 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
                                      "failed": result.failures.get(det.code)})
         result.alerts.sort(key=sort_key)
         rows = [a.to_row() for a in result.alerts]
+        previous = previous_alerts(out)
+        result.first_run = previous is None
+        ran = {d.code for d in chosen if d.code not in result.failures}
+        result.changes = compare(previous, [{**r, "evidence": json.loads(r["evidence"])} for r in rows], ran)
+        write_csv(tmp / "changes.csv", result.changes, CHANGE_COLUMNS)
         write_csv(tmp / "alerts.csv", rows)
         write_parquet(tmp / "alerts.parquet", rows)
         write_json(tmp / "alerts.json", rows)
@@ -126,8 +136,6 @@ def score_ground_truth(alerts: list[Alert], truth: list[dict[str, Any]]) -> list
 
 def _write_report(path: Path, rows: list[dict[str, Any]], ws: Workspace, source: Path, result: AnalysisResult,
                   ground_truth: list[dict[str, Any]] | None, ctx: DetectContext) -> None:
-    import json
-
     from filon.report import write_report
     from filon.report.sections import build_sections
 
@@ -138,6 +146,7 @@ def _write_report(path: Path, rows: list[dict[str, Any]], ws: Workspace, source:
         "row_counts": ws.row_counts(), "detectors": result.detectors,
         "files": {k: v for k, v in OUTPUT_FILES.items() if k != "report.html"},
         "sections": build_sections(ctx, alerts),
+        "changes": None if result.first_run else result.changes,
     }
     if ground_truth is not None:
         context["ground_truth"] = score_ground_truth(result.alerts, ground_truth)

@@ -314,7 +314,18 @@ def build_view(alerts: list[dict], context: dict) -> dict:
         "csv_file": csv_file,
         "ground_truth": _ground_truth(gt) if gt else None,
         "sections": list(ctx.get("sections") or []),
+        "changes": _changes(ctx.get("changes")),
     }
+
+
+def _changes(rows: list[dict] | None) -> dict | None:
+    """Counts and the first rows of what changed since the previous run (None on a first run)."""
+    if rows is None:
+        return None
+    counts = Counter(r["status"] for r in rows)
+    return {"new": counts["new"], "changed": counts["changed"], "resolved": counts["resolved"],
+            "rows": [{**r, "typology_name": typology_name(r["typology"] or "")} for r in rows[:MAX_CARDS * 4]],
+            "hidden": max(0, len(rows) - MAX_CARDS * 4)}
 
 
 # --------------------------------------------------------------------------- rendering

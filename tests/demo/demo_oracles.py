@@ -196,7 +196,9 @@ def disturbance(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str], set
             unlicensed.add(det_id)
         if any(a.intersects(geom) for _, a in areas):
             protected.add(det_id)
-    producing = {r[0] for r in con.execute("SELECT DISTINCT right_id FROM production").fetchall()}
+    # Large mines are mostly underground: producing without a surface scar is expected of them.
+    producing = {r[0] for r in con.execute("SELECT DISTINCT right_id FROM production JOIN mining_rights "
+                                           "USING (right_id) WHERE scale IS DISTINCT FROM 'large'").fetchall()}
     return unlicensed, protected, producing - seen
 
 
@@ -223,14 +225,29 @@ def displacement(con: duckdb.DuckDBPyConnection, km: float = 15.0, days: int = 7
 
 
 def route_deviations(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Tracked assets with a position inside a protected area, territory or exclusion zone."""
+    """Tracked assets with a position inside a protected area, territory or exclusion zone, except
+    a lone fix reached at an impossible speed (over 200 km/h) from outside: a GPS glitch."""
+    import math
     from shapely.geometry import Point
     areas = [g for _, g in _geoms(con, "SELECT area_id, geometry FROM areas WHERE kind IN "
                                        "('protected_area', 'indigenous_territory', 'exclusion_zone')")]
+    tracks: dict[str, list] = {}
+    for asset, t, lat, lon in con.execute("SELECT asset_id, CAST(time AS TIMESTAMP), lat::DOUBLE, lon::DOUBLE "
+                                          "FROM movements ORDER BY asset_id, time").fetchall():
+        tracks.setdefault(asset, []).append((t, lat, lon, any(a.contains(Point(lon, lat)) for a in areas)))
+
+    def kmh(a, b) -> float:
+        km = 6371 * math.hypot(math.radians(b[2] - a[2]) * math.cos(math.radians(a[1])), math.radians(b[1] - a[1]))
+        return km / max((b[0] - a[0]).total_seconds() / 3600, 1e-6)
+
     hits = set()
-    for asset, lat, lon in con.execute("SELECT asset_id, lat::DOUBLE, lon::DOUBLE FROM movements").fetchall():
-        if any(a.contains(Point(lon, lat)) for a in areas):
-            hits.add(asset)
+    for asset, pts in tracks.items():
+        for i, p in enumerate(pts):
+            if not p[3]:
+                continue
+            lone = 0 < i < len(pts) - 1 and not pts[i - 1][3] and not pts[i + 1][3]
+            if not (lone and kmh(pts[i - 1], p) > 200):
+                hits.add(asset)
     return hits
 
 

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from filon import __version__
-from filon.cli import analyze, batches, demo, graph, ingest, interchange, standard, validate
+from filon.cli import analyze, batches, demo, graph, ingest, interchange, link, scan, standard, validate
 from filon.cli.console import err_console
 from filon.errors import FilonError
 
@@ -26,6 +26,8 @@ Your own data (a folder of CSV/Parquet files in the regional standard):
   filon standard show TABLE          the columns a table needs
   filon params [DETECTOR]            every threshold and why; override with analyze --params
   filon graph ACTOR --workspace WS   who owns and controls an actor, drawn with red flags
+  filon scan BEFORE.tif AFTER.tif    mining scars from a before/after satellite image pair
+  filon link WS --out OUT            resolve actors and names across registries into entities
 """
 
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
@@ -36,6 +38,8 @@ app.command("analyze")(analyze.analyze)
 app.command("params")(analyze.params)
 app.command("export-ftm")(interchange.export_ftm)
 app.command("graph")(graph.graph)
+app.command("scan")(scan.scan)
+app.command("link")(link.link)
 app.command("demo")(demo.demo)
 app.add_typer(batches.app, name="batches")
 app.add_typer(standard.app, name="standard")

@@ -3,7 +3,8 @@
 `generate_region(out_dir)` writes one CSV per table of the regional standard
 (column order from `filon.standard`), plus `ground_truth.csv` listing every
 planted case (`fire`) and its legitimate look-alikes (`silent`) for each
-typology of the spec. The generator is offline and self-contained (it reads
+typology of the spec, and `.link_truth.csv`, which rows name the same party
+(the answer key for `filon link`). The generator is offline and self-contained (it reads
 nothing outside the package), deterministic (same seed, byte-identical files)
 and fast (a few seconds at scale 1.0).
 
@@ -29,6 +30,7 @@ from filon.demo.customs import (
 from filon.demo.facilities import build_facilities
 from filon.demo.flows import Simulator, compute_production
 from filon.demo.inputs import build_inputs
+from filon.demo.link_truth import write_link_truth
 from filon.demo.market import price_rows
 from filon.demo.mirror import build_imports
 from filon.demo.model import Ctx
@@ -90,6 +92,7 @@ def generate_region(out_dir: Path, seed: int = 7, scale: float = 1.0) -> DemoSum
     out_dir = Path(out_dir)
     ctx = build_context(seed, scale)
     counts = write_package(out_dir, ctx.rows, ctx.truth)
+    counts["link_truth"] = write_link_truth(out_dir, ctx)
     fire = sum(1 for t in ctx.truth if t["expected"] == "fire")
     return DemoSummary(path=out_dir, seed=seed, scale=scale, counts=counts, fire_cases=fire,
                        silent_cases=len(ctx.truth) - fire, seconds=round(time.perf_counter() - start, 3))

@@ -132,6 +132,11 @@ def wkt_polygon(coords: list[tuple[float, float]]) -> str:
     return "POLYGON ((" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in ring) + "))"
 
 
+def wkt_linestring(coords: tuple[tuple[float, float], ...] | list[tuple[float, float]]) -> str:
+    """WKT LINESTRING, lon lat order."""
+    return "LINESTRING (" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in coords) + ")"
+
+
 def rect_ring(rng: random.Random, minx: float, miny: float, maxx: float, maxy: float,
               jitter: float = 0.08) -> list[tuple[float, float]]:
     """A quadrilateral close to the box, corners moved inwards by up to `jitter` of the side (stays simple)."""
@@ -186,6 +191,8 @@ ROUTES: dict[str, tuple[tuple[float, float], ...]] = {
                      (-70.20, -13.03), (-70.37, -13.09)),
     "RT-EC-ZYP-01": ((-78.955, -4.07), (-78.85, -3.95), (-78.76, -3.83), (-78.67, -3.92)),
 }
+ROUTE_NAMES: dict[str, str] = {"RT-PE-IOS-01": "Carretera Interoceanica Puerto Maldonado - Mazuko (demo)",
+                               "RT-EC-ZYP-01": "Via Zamora - Yantzaza (demo)"}
 
 #: Enforcement operations: id, country, start, end, name, kind, centre, radius, seized USD, arrests.
 OPERATION_SPECS: tuple[tuple, ...] = (

@@ -5,8 +5,9 @@ ratios typical of the technique (per kg of fine gold: mercury 1-3 kg in
 amalgamation, cyanide 50-150 kg, explosives 20-60 kg in veins, diesel
 3,000-8,000 L in alluvial dredging). Units vary the way agencies record them
 (g or kg of mercury, L or gal of diesel), so a detector must convert before it
-compares. Overuse (10 times or more the usual ratio, or buying with no
-production at all) appears only where planted.
+compares. Purchases fall in months when a right of the buyer is in force.
+Overuse (10 times or more the usual ratio, or buying with no production or
+no right at all) appears only where planted.
 """
 
 from __future__ import annotations
@@ -27,6 +28,23 @@ class Inputs:
         self.rng = ctx.rng("inputs")
         self.auth: dict[str, str] = {}
         self.where: dict[str, Right] = {}
+        self.rights_of: dict[str, list[Right]] = defaultdict(list)
+        for right in ctx.rights.values():
+            for actor_id in {right.holder_id, right.operator_id} - {""}:
+                self.rights_of[actor_id].append(right)
+
+    def in_force(self, actor_id: str, day: str) -> bool:
+        """Whether the actor holds or operates a right in force on `day` (ISO date)."""
+        for r in self.rights_of.get(actor_id, ()):
+            standing = r.status == "active" or (r.status == "expired" and bool(r.expires_on))
+            if standing and (not r.granted_on or r.granted_on <= day) and (not r.expires_on or day <= r.expires_on):
+                return True
+        return False
+
+    def months_in_force(self, actor_id: str, year: int) -> list[int]:
+        """Months of `year` wholly covered by a right in force: a legal miner buys only then."""
+        return [m for m in range(1, 13) if self.in_force(actor_id, f"{year}-{m:02d}-01")
+                and self.in_force(actor_id, f"{year}-{m:02d}-28")]
 
     def authorization(self, actor: Actor) -> str:
         if actor.actor_id not in self.auth:
@@ -39,10 +57,12 @@ class Inputs:
         """Split a yearly quantity into a few dated purchases delivered near the buyer's right."""
         rng = self.rng
         parts = parts or rng.randint(1, 3)
+        right = self.where.get(actor.actor_id)
+        allowed = self.months_in_force(actor.actor_id, year) or list(range(1, 13))  # planted buyers may have none
+        parts = min(parts, len(allowed))
+        months = sorted(rng.sample(allowed, parts))
         weights = [rng.uniform(0.6, 1.4) for _ in range(parts)]
         total = sum(weights)
-        right = self.where.get(actor.actor_id)
-        months = sorted(rng.sample(range(1, 13), parts))
         for w, m in zip(weights, months):
             q = quantity * w / total
             q = round(q) if unit in ("L", "gal", "g") else round(q, 3) if unit == "t" else round(q, 1)
@@ -74,8 +94,8 @@ class Inputs:
             self.where.setdefault(right.seller_id, right)
         planted = self.plant(produced, style)
         for (actor_id, year), kg in produced.items():
-            if (actor_id, year) in planted or rng.random() > 0.6:
-                continue
+            if (actor_id, year) in planted or rng.random() > 0.6 or not self.months_in_force(actor_id, year):
+                continue  # no purchases in years the buyer holds no right in force: those are planted
             actor = ctx.actors[actor_id]
             kind, scale = style[actor_id]
             items: list[str] = []
@@ -99,7 +119,7 @@ class Inputs:
 
     def plant(self, produced: dict[tuple[str, int], float], style: dict[str, tuple[str, str]]
               ) -> set[tuple[str, int]]:
-        """input_overuse cases and look-alikes; returns the actor-years whose inputs are written here."""
+        """input_overuse cases and look-alikes (grams of mercury; a large mine's cyanide and diesel); returns the actor-years whose inputs are written here."""
         ctx, rng = self.ctx, self.rng
         done: set[tuple[str, int]] = set()
 
@@ -149,9 +169,10 @@ class Inputs:
         kg = produced[(big_id, 2023)]
         self.purchases(big, 2023, "cyanide", kg * rng.uniform(100, 140), "kg", parts=4)
         self.purchases(big, 2023, "explosives", kg * rng.uniform(30, 50), "kg", parts=4)
+        self.purchases(big, 2023, "diesel", kg * rng.uniform(2500, 5000), "L", parts=6)  # haul fleet of a pit
         done.add((big_id, 2023))
         ctx.truth_row("input_overuse", "actor", big_id, big.country, "2023", "silent",
-                      f"buys tonnes of cyanide, in proportion to its {kg:,.0f} kg of gold")
+                      f"buys tonnes of cyanide and a million litres of diesel, in proportion to its {kg:,.0f} kg of gold")
         return done
 
 

@@ -170,6 +170,14 @@ def _no_disturbance_cases(ctx: Ctx, rng: random.Random) -> None:
     early.detection_window = ("2022-01-05", "2022-03-31")
     ctx.truth_row("production_without_disturbance", "right", early.right_id, "BO", "", "silent",
                   "producing right whose only detection is from early 2022: disturbance is seen")
+    # A large mine (underground in the region) producing with no scar: normal, must stay silent. Chosen
+    # without drawing from `rng` so the other planted cases stay where they were.
+    large = sorted((r for r in ctx.rights.values() if r.producing and r.scale == "large" and not r.detection_window),
+                   key=lambda r: (r.right_id in ctx.reserved, r.right_id))
+    if large:
+        large[0].no_detection = True
+        ctx.truth_row("production_without_disturbance", "right", large[0].right_id, large[0].country, "", "silent",
+                      "large mine (underground): declares production with no surface scar, as expected")
 
 
 def _processor_operator(ctx: Ctx, rng: random.Random) -> None:

@@ -19,6 +19,7 @@ from filon.demo.actors import new_actor
 from filon.demo.geography import (
     AREA_SPECS,
     OPERATION_SPECS,
+    ROUTE_NAMES,
     ROUTES,
     Grid,
     Region,
@@ -29,6 +30,7 @@ from filon.demo.geography import (
     m_to_deg,
     operation_polygon,
     region_by_name,
+    wkt_linestring,
     wkt_polygon,
 )
 from filon.demo.model import Ctx, Right
@@ -173,12 +175,18 @@ class Territory:
                           "scar a few hundred metres from the reserve boundary, inside an active right")
 
     def displacement(self) -> None:
-        """Scars multiply around La Pampa after Operación Mercurio; stay flat around the Chocó operation."""
+        """Scars multiply around La Pampa after Operación Mercurio while they fall inside its area; around
+        the Chocó operation they stay flat, inside and around (same counts and sizes before and after).
+
+        Scars inside an operation area lie in no right: each is also a planted unlicensed_disturbance."""
         ctx, rng = self.ctx, self.rng
         grids: dict[str, Grid] = ctx.grids  # type: ignore[assignment]
-        plans = ((OPERATION_SPECS[0], region_by_name("INAMBARI"), 8, 4, 26, "fire"),
-                 (OPERATION_SPECS[1], QUIBDO, 6, 7, 7, "silent"))
-        for op, region, n_rights, n_before, n_after, expected in plans:
+        # (operation, region, ring rights, ring scars before, after, ring scar sizes before, after,
+        #  scars inside the operation area before, after, expected)
+        plans = ((OPERATION_SPECS[0], region_by_name("INAMBARI"), 8, 4, 26, (0.08, 0.16), (0.15, 0.3), 5, 1, "fire"),
+                 (OPERATION_SPECS[1], QUIBDO, 6, 7, 7, (0.1, 0.2), (0.1, 0.2), 3, 4, "silent"))
+        reference = [Polygon(area_polygon(s)) for s in AREA_SPECS]
+        for op, region, n_rights, n_before, n_after, size_before, size_after, in_before, in_after, expected in plans:
             op_poly = Polygon(operation_polygon(op[0], op[6], op[7]))
             if region.key not in grids:
                 grids[region.key] = Grid(region, [op_poly])
@@ -207,12 +215,25 @@ class Territory:
             start = dt.date.fromisoformat(op[2])
             before = ((start - dt.timedelta(days=700)).isoformat(), (start - dt.timedelta(days=20)).isoformat())
             after = ((start + dt.timedelta(days=20)).isoformat(), (start + dt.timedelta(days=700)).isoformat())
-            for n, (first, last), size in ((n_before, before, (0.08, 0.16)), (n_after, after, (0.15, 0.3))):
+            for n, (first, last), size in ((n_before, before, size_before), (n_after, after, size_after)):
                 for _ in range(n):
                     right = rng.choice(ring_rights)
                     self.detection(blob_inside(rng, right.ring, size), random_date(rng, first, last))
-            note = (f"{n_before} scars within ~12 km in the two years before, {n_after} in the two years after"
-                    + (": miners moved to the surroundings" if expected == "fire" else ": no rise"))
+            for n, (first, last) in ((in_before, before), (in_after, after)):
+                for _ in range(n):
+                    for _ in range(50):  # inside the operation area, clear of reserves and territories
+                        dx = m_to_deg(op[7] * rng.uniform(-0.55, 0.55), cy)[0]
+                        dy = m_to_deg(op[7] * rng.uniform(-0.55, 0.55), cy)[1]
+                        blob = blob_ring(rng, cx + dx, cy + dy, rng.uniform(180, 220), n=9)
+                        if op_poly.contains(Polygon(blob)) and not any(a.intersects(Polygon(blob)) for a in reference):
+                            break
+                    date = random_date(rng, first, last)
+                    det = self.detection(blob, date)
+                    ctx.truth_row("unlicensed_disturbance", "area", det, op[1], date, "fire",
+                                  f"scar inside the area of {op[4]}, where no right exists")
+            note = (f"{n_before} scars within ~12 km in the two years before, {n_after} in the two years after; "
+                    f"{in_before} then {in_after} inside the operation area"
+                    + (": miners moved to the surroundings" if expected == "fire" else ": no rise, no fall"))
             ctx.truth_row("displacement", "area", op[0], op[1], op[2][:7], expected, note)
 
     # --- reference layers -------------------------------------------------------------------
@@ -232,38 +253,70 @@ class Territory:
                 "seized_value_usd": seized, "arrests": arrests})
 
     def movements(self) -> None:
-        """Trucks on the Interoceanic and on a Zamora road; one of each detours into a protected area."""
-        ctx, rng = self.ctx, self.rng
+        """Trucks on the Interoceanic and on a Zamora road; one of each detours into a protected area.
+
+        Look-alikes: trucks that keep to their road, one whose GPS jumps once into the reserve for a
+        single fix (a glitch: implausible speed to and from it) and an unrouted truck that passes
+        about a kilometre outside the reserve without entering it.
+        """
+        ctx = self.ctx
         pe, ec = ROUTES["RT-PE-IOS-01"], ROUTES["RT-EC-ZYP-01"]
+        for route_id, line in ROUTES.items():
+            ctx.rows["routes"].append({"route_id": route_id, "name": ROUTE_NAMES[route_id], "width_m": 100.0,
+                                       "geometry": wkt_linestring(line), "valid_from": "2020-01-01",
+                                       "valid_to": None, "country": route_id[3:5]})
         pe_detour = [pe[0], pe[1], pe[2], (-69.84, -12.98), (-69.87, -13.07), (-69.89, -13.11), (-69.86, -13.02),
                      pe[3], pe[4], pe[5]]
         ec_detour = list(ec) + [(-78.68, -4.05), (-78.69, -4.20), (-78.70, -4.32), (-78.69, -4.18), (-78.67, -3.95)]
+        reserve_spec = next(s for s in AREA_SPECS if s.area_id == "AREA-PE-PA-01")
+        reserve = Polygon(area_polygon(reserve_spec))
+        minx, _, maxx, maxy = reserve.bounds
+        north = maxy + m_to_deg(1000, maxy)[1]
+        near_pass = [(minx - 0.15, north), (maxx + 0.15, north)]
         trips = (
             ("TRK-PE-001", "RT-PE-IOS-01", pe_detour, "2023-05-14T05:40:00", "mercurio (Hg) 120 kg", "fire", "PE"),
             ("TRK-PE-002", "RT-PE-IOS-01", list(pe), "2023-05-16T06:10:00", "diesel 1500 gal", "silent", "PE"),
             ("TRK-PE-003", "RT-PE-IOS-01", list(reversed(pe)), "2023-06-02T14:20:00", "oro dore 14 kg", "silent", "PE"),
             ("TRK-EC-001", "RT-EC-ZYP-01", ec_detour, "2024-03-09T07:00:00", "cianuro de sodio 2 t", "fire", "EC"),
             ("TRK-EC-002", "RT-EC-ZYP-01", list(ec), "2024-03-12T08:15:00", "explosivos 400 kg", "silent", "EC"),
+            ("TRK-PE-004", "RT-PE-IOS-01", list(pe), "2023-07-21T09:30:00", "combustible 900 gal", "silent", "PE"),
+            ("TRK-PE-005", None, near_pass, "2023-08-03T10:05:00", "carga general", "silent", "PE"),
         )
+        notes = {"TRK-PE-004": "stays on its road; one GPS fix jumps into the reserve and back (glitch)",
+                 "TRK-PE-005": "unrouted truck passing about 1 km outside the reserve, never inside"}
         for asset, route, path, start, cargo, expected, country in trips:
-            t = dt.datetime.fromisoformat(start)
-            for (x0, y0), (x1, y1) in itertools.pairwise(path):
-                km = math.hypot((x1 - x0) * 111.3 * math.cos(math.radians(y0)), (y1 - y0) * 110.6)
-                steps = max(1, int(km / 4))
-                for i in range(steps):
-                    f = i / steps
-                    jx, jy = m_to_deg(rng.uniform(-60, 60), y0)
-                    ctx.rows["movements"].append({
-                        "movement_id": ctx.next_id("MOV", 6), "asset_id": asset, "time": t.isoformat(),
-                        "lat": round(y0 + (y1 - y0) * f + jy, 6), "lon": round(x0 + (x1 - x0) * f + jx, 6),
-                        "cargo": cargo, "route_id": route})
-                    t += dt.timedelta(minutes=int(rng.uniform(6, 9)) if km > 0 else 5)
-            x, y = path[-1]
-            ctx.rows["movements"].append({"movement_id": ctx.next_id("MOV", 6), "asset_id": asset,
-                                          "time": t.isoformat(), "lat": y, "lon": x, "cargo": cargo, "route_id": route})
-            note = ("leaves the permitted road and enters a protected area" if expected == "fire"
-                    else "stays on its permitted road")
+            rows = self.track(asset, route, path, start, cargo)
+            if asset == "TRK-PE-004":  # one fix a minute after another, 19 km away inside the reserve
+                i = len(rows) // 2
+                t = dt.datetime.fromisoformat(str(rows[i]["time"])) + dt.timedelta(minutes=1)
+                rows.insert(i + 1, dict(rows[i], movement_id=ctx.next_id("MOV", 6), time=t.isoformat(),
+                                        lat=reserve_spec.center[1], lon=reserve_spec.center[0]))
+            ctx.rows["movements"].extend(rows)
+            note = notes.get(asset) or ("leaves the permitted road and enters a protected area" if expected == "fire"
+                                        else "stays on its permitted road")
             ctx.truth_row("route_deviation", "asset", asset, country, start[:10], expected, note)
+
+    def track(self, asset: str, route: str | None, path: list[tuple[float, float]], start: str, cargo: str
+              ) -> list[dict[str, object]]:
+        """Positions every ~4 km (6-9 minutes apart) along `path`, with ~60 m of GPS jitter."""
+        ctx, rng = self.ctx, self.rng
+        rows: list[dict[str, object]] = []
+        t = dt.datetime.fromisoformat(start)
+        for (x0, y0), (x1, y1) in itertools.pairwise(path):
+            km = math.hypot((x1 - x0) * 111.3 * math.cos(math.radians(y0)), (y1 - y0) * 110.6)
+            steps = max(1, int(km / 4))
+            for i in range(steps):
+                f = i / steps
+                jx, jy = m_to_deg(rng.uniform(-60, 60), y0)
+                rows.append({
+                    "movement_id": ctx.next_id("MOV", 6), "asset_id": asset, "time": t.isoformat(),
+                    "lat": round(y0 + (y1 - y0) * f + jy, 6), "lon": round(x0 + (x1 - x0) * f + jx, 6),
+                    "cargo": cargo, "route_id": route})
+                t += dt.timedelta(minutes=int(rng.uniform(6, 9)) if km > 0 else 5)
+        x, y = path[-1]
+        rows.append({"movement_id": ctx.next_id("MOV", 6), "asset_id": asset, "time": t.isoformat(),
+                     "lat": round(y, 6), "lon": round(x, 6), "cargo": cargo, "route_id": route})
+        return rows
 
 
 def build_territory(ctx: Ctx) -> None:

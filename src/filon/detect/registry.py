@@ -20,7 +20,8 @@ from filon.detect.parameters import Parameters, defaults
 MODULES = ("mass_balance_break", "export_without_supply", "new_exporter_surge", "national_export_exceeds_supply",
            "inactive_right_production", "production_over_capacity", "valuation", "content_misdeclaration",
            "mirror_trade_gap", "sanctioned_party",
-           "opaque_ownership", "shared_controller")
+           "opaque_ownership", "shared_controller", "unlicensed_disturbance", "protected_area_disturbance",
+           "production_without_disturbance", "displacement", "input_overuse", "route_deviation")
 
 DetectFn = Callable[[DetectContext, Any], list[Alert]]
 

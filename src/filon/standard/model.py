@@ -132,7 +132,7 @@ def _table(raw: dict[str, Any]) -> Table:
 
 #: Order in which tables are listed and loaded: referenced tables come first.
 TABLE_ORDER = ("actors", "facilities", "mining_rights", "production", "trades", "exports",
-               "imports", "ownership", "inputs", "movements", "assays", "operations",
+               "imports", "ownership", "inputs", "routes", "movements", "assays", "operations",
                "detections", "areas", "prices", "sanctions")
 
 

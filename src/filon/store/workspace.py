@@ -31,6 +31,8 @@ from filon.standard.model import Table, load_standard
 MANIFEST = "workspace.json"
 FORMAT = "filon-workspace"
 FORMAT_VERSION = 1
+#: Derived tables written by later steps (view name -> file in the workspace); `filon link` writes entities.
+DERIVED = {"entities": "derived/entities.parquet"}
 #: Lineage columns added to every stored row.
 LINEAGE = (("_batch_id", "VARCHAR"), ("_source_file", "VARCHAR"), ("_source_row", "BIGINT"))
 
@@ -165,6 +167,10 @@ class Workspace:
         """Create one view per table of the standard on `con` (empty tables included)."""
         for table in load_standard():
             con.execute(f"CREATE OR REPLACE VIEW {quote_ident(table.name)} AS {self.table_sql(table)}")
+        for name, file in DERIVED.items():  # results of `filon link` and the like, once computed
+            if (self.path / file).exists():
+                con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS "
+                            f"SELECT * FROM read_parquet({sql_literal(str(self.path / file))})")
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB connection with the workspace's tables as views."""

@@ -9,7 +9,7 @@ from filon.ingest.adapters import Adapter, get_adapter, list_adapters
 from filon.standard import load_standard
 
 NAMES = ["comtrade", "pe_customs", "pe_reinfo", "worldbank_prices", "geojson_areas", "geojson_detections",
-         "opensanctions_ftm", "bods"]
+         "opensanctions_ftm", "bods", "gpx_tracks", "nmea", "traccar"]
 
 
 def test_list_adapters_in_registry_order() -> None:

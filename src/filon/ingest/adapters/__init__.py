@@ -32,7 +32,7 @@ class Adapter:
 
 #: Adapter modules, in the order `filon ingest --help` lists them.
 _MODULES = ("comtrade", "pe_customs", "pe_reinfo", "worldbank_prices", "geojson_areas",
-            "geojson_detections", "opensanctions_ftm", "bods")
+            "geojson_detections", "opensanctions_ftm", "bods", "gpx_tracks", "nmea", "traccar")
 
 
 def list_adapters() -> list[Adapter]:

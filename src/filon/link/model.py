@@ -1,0 +1,145 @@
+"""The Splink model: comparisons with domain meaning, near-linear blocking, unsupervised training.
+
+Comparisons read the normalized signature columns (`records.py`):
+
+- tax id: the same *verified* id decides (a check digit makes a coincidence impossible);
+  the same unverified id (bare NIT, BO-NIT, a wrong check digit) only counts as strong evidence;
+  two different valid ids count strongly against (and `resolve.py` vetoes the pair).
+- name: same words in the same order up to moving the given names; same words in another
+  order; one name's words within the other's (a given name dropped); a typo (edit distance);
+  similar spelling (Jaro-Winkler); half the words shared.
+- legal form, country, kind (person / organisation): weak evidence, learned.
+
+Blocking keeps cost near-linear: pairs are only compared when they share a tax id, the same
+sorted name, or a pair among their three rarest words (exploded), so "QUISPE MAMANI JUAN"
+meets "Juan Quispe Mamani" and "QUISPE MAMANI JUAN CARLOS" without meeting every QUISPE.
+Parameters: u by random sampling; m of legal form, country and kind by EM on pairs sharing a
+name when there are enough of them; m of tax id and name from the documented priors of
+`parameters.yaml` (section `link`): tax ids are reliable by construction (check digits), and
+name m values cannot be learned without bias once identical records are collapsed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from splink import Linker, block_on
+
+from filon.detect.parameters import Parameters
+
+TAX_LEVELS = (
+    ("tax_key_l = tax_key_r AND tax_verified_l AND tax_verified_r", "same verified tax id"),
+    ("tax_key_l = tax_key_r OR tax_alt_l = tax_key_r OR tax_key_l = tax_alt_r", "same tax id, not verifiable"),
+    ("tax_valid_l AND tax_valid_r", "different valid tax ids"),
+    ("TRUE", "different tax ids, at least one invalid"),
+)
+_INTERSECT = "len(list_intersect(name_tokens_l, name_tokens_r))"
+_SHORTER = "least(len(name_tokens_l), len(name_tokens_r))"
+
+
+def name_levels(p: Parameters) -> tuple[tuple[str, str], ...]:
+    return (
+        ("name_rotation_l = name_rotation_r", "same name (given names before or after surnames)"),
+        ("name_key_l = name_key_r", "same words in another order"),
+        (f"{_SHORTER} >= 2 AND {_INTERSECT} = {_SHORTER}", "one name's words all in the other (a name dropped)"),
+        # Cheap guards first: DuckDB's damerau_levenshtein costs ~25 µs a pair, the guards ~0.1 µs.
+        ((f"abs(length(name_key_l) - length(name_key_r)) <= {p.max_typo_edits} AND "
+          f"jaro_winkler_similarity(name_key_l, name_key_r) >= {p.jaro_winkler_similar} AND "
+          f"damerau_levenshtein(name_key_l, name_key_r) <= {p.max_typo_edits}"), "spelling differs by a typo"),
+        (f"jaro_winkler_similarity(name_key_l, name_key_r) >= {p.jaro_winkler_similar}", "spelling similar"),
+        (f"{_INTERSECT} * 2 >= greatest(len(name_tokens_l), len(name_tokens_r))", "half the words shared"),
+        ("TRUE", "names differ"),
+    )
+
+
+def same_or_different(column: str) -> tuple[tuple[str, str], ...]:
+    return ((f"{column}_l = {column}_r", f"same {column.replace('_', ' ')}"),
+            ("TRUE", f"different {column.replace('_', ' ')}"))
+
+
+def comparison(column: str, null_sql: str, levels: tuple[tuple[str, str], ...], m_prior: tuple[float, ...],
+               fixed: bool = False) -> dict[str, Any]:
+    if len(m_prior) != len(levels):
+        raise ValueError(f"link.m_priors.{column} needs {len(levels)} values, one per level")
+    out = [{"sql_condition": null_sql, "label_for_charts": f"{column} missing", "is_null_level": True}]
+    out += [{"sql_condition": sql, "label_for_charts": label, "m_probability": m, "fix_m_probability": fixed}
+            for (sql, label), m in zip(levels, m_prior)]
+    return {"output_column_name": column, "comparison_levels": out, "comparison_description": column}
+
+
+def settings(p: Parameters) -> dict[str, Any]:
+    """The Splink settings dictionary (a plain dict, so it is saved and reloaded as JSON)."""
+    m = p.m_priors
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "comparisons": [
+            comparison("tax_id", "tax_key_l IS NULL OR tax_key_r IS NULL", TAX_LEVELS, m["tax_id"], fixed=True),
+            comparison("name", "name_key_l IS NULL OR name_key_r IS NULL", name_levels(p), m["name"]),
+            comparison("legal_form", "legal_form_l IS NULL OR legal_form_r IS NULL",
+                       same_or_different("legal_form"), m["legal_form"]),
+            comparison("country", "country_l IS NULL OR country_r IS NULL", same_or_different("country"), m["country"]),
+            comparison("kind", "kind_l IS NULL OR kind_r IS NULL", same_or_different("kind"), m["kind"]),
+        ],
+        "blocking_rules_to_generate_predictions": blocking_rules(),
+        "retain_intermediate_calculation_columns": True,
+        "retain_matching_columns": True,
+        "additional_columns_to_retain": ["n_records"],
+    }
+
+
+def blocking_rules() -> list[Any]:
+    return [
+        block_on("tax_key"),
+        block_on("tax_alt", "tax_alt"),
+        "l.tax_alt = r.tax_key", "l.tax_key = r.tax_alt",
+        block_on("name_key"),
+        block_on("rare_pairs", arrays_to_explode=["rare_pairs"]),
+    ]
+
+
+def floor_m(linker: Linker, floor: float) -> int:
+    """Keep every learned m at or above `floor`: EM on a few hundred pairs can drive a level's m
+    to zero (no party ever seen in two countries), which would veto cross-border matches."""
+    raised = 0
+    for comp in linker._settings_obj.comparisons:
+        for level in comp.comparison_levels:
+            if level.is_null_level or level._fix_m_probability or level.m_probability is None:
+                continue
+            if level.m_probability < floor:
+                level.m_probability = floor
+                raised += 1
+    return raised
+
+
+def train(linker: Linker, p: Parameters, n_signatures: int, blocked_pairs: dict[str, int],
+          log: logging.Logger) -> list[str]:
+    """Estimate the model in place; return notes on what was estimated and what kept its prior."""
+    notes = []
+    linker.training.estimate_probability_two_random_records_match(
+        ["l.tax_key = r.tax_key AND l.tax_verified AND r.tax_verified",
+         "l.name_key = r.name_key AND l.country = r.country"], recall=p.prior_recall)
+    core = linker._settings_obj.core_model_settings
+    floor = min(0.5, p.expected_duplicates / max(1, n_signatures - 1))
+    if core.probability_two_random_records_match < floor:
+        core.probability_two_random_records_match = floor
+        notes.append(f"prior match probability set from link.expected_duplicates ({floor:.2g})")
+    linker.training.estimate_u_using_random_sampling(max_pairs=p.u_sample_pairs, seed=1, num_chunks=1,
+                                                     min_count_per_level=None)
+    pairs = blocked_pairs.get("name_key", 0)
+    if pairs < p.em_min_pairs:
+        notes.append(f"EM skipped: {pairs} pairs share a name (< link.em_min_pairs {p.em_min_pairs}); priors kept")
+    else:
+        # Pairs sharing a name teach how often legal form, country and kind disagree within one
+        # party. Pairs sharing a tax id are not used: records identical in name and tax id are
+        # collapsed into one signature beforehand, so those pairs over-represent spelling errors.
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on("name_key"), max_pairs=p.em_max_pairs if pairs > p.em_max_pairs else None,
+            record_sample_proportion=1.0)
+        floored = floor_m(linker, p.m_floor)
+        notes.append(f"m estimated by EM on {pairs} pairs sharing a name"
+                     + (f"; {floored} m value(s) raised to link.m_floor" if floored else ""))
+    for note in notes:
+        log.info(note)
+    return notes

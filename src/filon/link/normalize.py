@@ -1,0 +1,163 @@
+"""Normalization for entity resolution: tax ids, legal forms and names, as registries write them.
+
+Registries, customs declarations and watch lists spell the same party differently:
+"MINERA SOL S.A.C." and "Minera Sol Sociedad Anónima Cerrada"; "QUISPE MAMANI, Juan Carlos"
+and "Juan Carlos Quispe Mamani"; NIT "860.002.964-4" and "860002964". Matching works on the
+forms produced here, so every spelling difference that carries no information is removed
+once, before any comparison, and what is removed (the legal form) is kept beside the name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rigour.names.org_types import extract_org_types
+
+from filon.standard.taxid import (
+    check_digit_verified,
+    check_tax_id,
+    co_nit_check_digit,
+    normalize_tax_id,
+)
+
+#: The tax-id scheme a bare tax id most likely uses, from the party's country.
+SCHEME_BY_COUNTRY = {"PE": "PE-RUC", "CO": "CO-NIT", "EC": "EC-RUC", "BO": "BO-NIT"}
+
+#: Andean legal forms, spelled out or abbreviated (after accents and dots are removed), and
+#: their comparison code. Longest phrases first so "SOCIEDAD ANONIMA CERRADA" is not read as SA.
+LEGAL_FORMS: tuple[tuple[str, str], ...] = tuple(sorted((
+    ("SOCIEDAD ANONIMA CERRADA", "SAC"), ("SAC", "SAC"),
+    ("SOCIEDAD ANONIMA ABIERTA", "SAA"), ("SAA", "SAA"),
+    ("SOCIEDAD ANONIMA", "SA"), ("SA", "SA"),
+    ("SOCIEDAD POR ACCIONES SIMPLIFICADA", "SAS"), ("SAS", "SAS"),
+    ("EMPRESA INDIVIDUAL DE RESPONSABILIDAD LIMITADA", "EIRL"), ("EIRL", "EIRL"),
+    ("SOCIEDAD COMERCIAL DE RESPONSABILIDAD LIMITADA", "SRL"),
+    ("SOCIEDAD DE RESPONSABILIDAD LIMITADA", "SRL"), ("SRL", "SRL"), ("SCRL", "SRL"),
+    ("COMPANIA LIMITADA", "CIALTDA"), ("CIA LTDA", "CIALTDA"), ("CIA LTD", "CIALTDA"),
+    ("LIMITADA", "LTDA"), ("LTDA", "LTDA"),
+    ("SOCIEDAD EN COMANDITA", "SCS"), ("SOCIEDAD DE HECHO", "SDH"),
+    ("SPA", "SPA"), ("SOCIETA PER AZIONI", "SPA"),
+), key=lambda p: -len(p[0])))
+#: Colombia's "C.I." (comercializadora internacional) is a trade licence, often left out.
+DESIGNATIONS = ("CI",)
+#: Words that only an organisation's name carries: a name with one is not a person's.
+ORG_WORDS = frozenset((
+    "MINERA", "MINERO", "MINEROS", "COMERCIALIZADORA", "EXPORTADORA", "INVERSIONES", "CORPORACION", "GRUPO",
+    "COOPERATIVA", "ASOCIACION", "FUNDACION", "EMPRESA", "COMPANIA", "SOCIEDAD", "HOLDING", "HOLDINGS",
+    "TRADING", "METALES", "REFINERIA", "REFINERY", "REFINERS", "REFINING", "BULLION", "SERVICES", "SERVICIOS",
+    "TRANSPORTES", "LOGISTICA", "INTERNACIONAL", "PLANTA", "PROCESADORA", "METALURGICA", "NEGOCIACIONES",
+    "INMOBILIARIA", "FUNDICION", "JOYERIA", "NOMINEE", "NOMINEES", "CAPITAL", "RESOURCES", "MINING",
+    "INVESTMENTS", "METALS", "GOLD", "SUPERINTENDENCIA", "DIRECCION", "SERVICIO", "ADUANA", "MINISTERIO",
+    "BANCO", "BANK", "AFFINAGE", "AFFINERIA", "SMELTING", "NONFERROUS",
+))
+
+#: Particles that join Spanish names ("DE LA CRUZ", "SAN JUAN DE LOS ANDES") and carry no identity.
+PARTICLES = frozenset(("DE", "DEL", "LA", "LAS", "LOS", "EL", "Y", "E"))
+_PUNCT = re.compile(r"[^\w\s]")
+_DOTTED = re.compile(r"\b(?:\w\.){2,}\w?\.?|\b\w\.(?=\w)")
+
+
+@dataclass(frozen=True)
+class NormalName:
+    """A name reduced for comparison.
+
+    `core` is the name without legal form, designation, accents, case and punctuation;
+    `tokens` its words without particles (DE, LA, Y...); `rotation` the smallest rotation of
+    the words, so "QUISPE MAMANI, JUAN" and "JUAN QUISPE MAMANI" (given names moved to the
+    front) share it while "MAMANI QUISPE JUAN" (surnames swapped: usually another person) does
+    not; `key` the words sorted, the looser match; `legal_form` the recognised form's code.
+    """
+
+    core: str
+    tokens: tuple[str, ...]
+    key: str
+    rotation: str
+    legal_form: str | None
+    organisation: bool
+
+
+def fold(text: str) -> str:
+    """Upper case without accents, punctuation or repeated spaces ("Zúñiga, S.A." -> "ZUNIGA SA").
+
+    Dots inside abbreviations are removed first so "S.A.C." becomes "SAC" and not "S A C".
+    """
+    text = unicodedata.normalize("NFKD", str(text or ""))
+    text = "".join(c for c in text if not unicodedata.combining(c)).upper()
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+    return " ".join(_PUNCT.sub(" ", text).split())
+
+
+@lru_cache(maxsize=200_000)
+def normalize_name(name: str | None) -> NormalName:
+    """Fold a name, take its legal form out and sort its tokens (cached: names repeat a lot)."""
+    text = fold(name or "")
+    padded = f" {text} "
+    form = None
+    for phrase, code in LEGAL_FORMS:
+        probe = f" {phrase} "
+        if padded.endswith(probe) or (len(phrase) > 4 and probe in padded):
+            form = code
+            padded = padded.replace(probe, " ", 1)
+            break
+    tokens = [t for t in padded.split() if t not in DESIGNATIONS or len(padded.split()) == 1]
+    rest = " ".join(tokens)
+    if form is None and rest:
+        found = extract_org_types(rest)
+        if found:  # a foreign form rigour knows (LLC, LTD, GMBH, PVT LTD...): keep rigour's code
+            matched, code = found[-1]
+            folded = fold(matched)
+            if rest.endswith(folded) and rest != folded:
+                rest = rest[: -len(folded)].strip()
+                form = fold(code).replace(" ", "")
+    tokens = rest.split()
+    if not tokens:  # the name is only a legal form ("S.A."): keep it as the name
+        tokens, form = text.split(), None
+        rest = text
+    organisation = form is not None or any(t in ORG_WORDS for t in tokens)
+    tokens = [t for t in tokens if t not in PARTICLES] or tokens
+    rotations = [tokens[i:] + tokens[:i] for i in range(len(tokens))] or [[]]
+    return NormalName(core=rest, tokens=tuple(tokens), key=" ".join(sorted(tokens)),
+                      rotation=" ".join(min(rotations)), legal_form=form,
+                      organisation=organisation)
+
+
+@dataclass(frozen=True)
+class NormalTaxId:
+    """A tax id ready for matching.
+
+    `key` is scheme-prefixed and, for a Colombian NIT, the base without its check digit, so
+    "860002964-4" and "860002964" share it. `alt_key` is set for a bare NIT whose last digit is
+    the check digit of the rest ("8600029644": base and digit written without the dash).
+    `verified` is true only when a check digit was actually verified: only then does a match,
+    or a difference, decide anything.
+    """
+
+    key: str | None
+    alt_key: str | None
+    valid: bool
+    verified: bool
+
+
+EMPTY_TAX_ID = NormalTaxId(None, None, False, False)
+
+
+def normalize_tax_id_for_matching(value: str | None, scheme: str | None, country: str | None) -> NormalTaxId:
+    """Scheme from the record or, when absent, from the country; then clean, check and key it."""
+    if value is None or not str(value).strip():
+        return EMPTY_TAX_ID
+    scheme = (scheme or "").strip() or SCHEME_BY_COUNTRY.get((country or "").strip().upper(), "other")
+    clean = normalize_tax_id(scheme, str(value))
+    valid = check_tax_id(scheme, clean) is None
+    verified = check_digit_verified(scheme, clean)
+    alt = None
+    if scheme == "CO-NIT":
+        base, _, digit = clean.partition("-")
+        clean = base
+        if not digit and len(base) > 5 and base.isdigit() and co_nit_check_digit(base[:-1]) == base[-1]:
+            alt = f"{scheme}:{base[:-1]}"
+    elif scheme == "other":
+        clean = re.sub(r"[\s.\-/]", "", clean).upper()
+    return NormalTaxId(key=f"{scheme}:{clean}", alt_key=alt, valid=valid, verified=verified)

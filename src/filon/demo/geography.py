@@ -224,22 +224,24 @@ def corridor_polygon() -> list[tuple[float, float]]:
 
 @dataclass
 class Grid:
-    """Free 0.01-degree cells of one region box; cells under excluded polygons are never handed out."""
+    """Free cells (0.01 degree at scale 1, finer for bigger regions) of one region box; cells under
+    excluded polygons are never handed out."""
 
     region: Region
     excluded: list[Polygon]
     used: set[tuple[int, int]] = field(default_factory=set)
+    cell: float = CELL_DEG
 
     def __post_init__(self) -> None:
         minx, miny, maxx, maxy = self.region.bbox
-        self.nx = max(int((maxx - minx) / CELL_DEG), 1)
-        self.ny = max(int((maxy - miny) / CELL_DEG), 1)
+        self.nx = max(int((maxx - minx) / self.cell), 1)
+        self.ny = max(int((maxy - miny) / self.cell), 1)
         self._order: list[tuple[int, int]] | None = None
         for poly in self.excluded:
             # Only the cells under the polygon's bounding box can touch it.
             px0, py0, px1, py1 = poly.bounds
-            ix0, ix1 = max(int((px0 - minx) / CELL_DEG) - 1, 0), min(int((px1 - minx) / CELL_DEG) + 1, self.nx - 1)
-            iy0, iy1 = max(int((py0 - miny) / CELL_DEG) - 1, 0), min(int((py1 - miny) / CELL_DEG) + 1, self.ny - 1)
+            ix0, ix1 = max(int((px0 - minx) / self.cell) - 1, 0), min(int((px1 - minx) / self.cell) + 1, self.nx - 1)
+            iy0, iy1 = max(int((py0 - miny) / self.cell) - 1, 0), min(int((py1 - miny) / self.cell) + 1, self.ny - 1)
             for ix in range(ix0, ix1 + 1):
                 for iy in range(iy0, iy1 + 1):
                     if (ix, iy) not in self.used and box(*self.cell_bounds(ix, iy)).buffer(0.004).intersects(poly):
@@ -251,8 +253,8 @@ class Grid:
 
     def cell_bounds(self, ix: int, iy: int, size: int = 1) -> tuple[float, float, float, float]:
         minx, miny = self.region.bbox[0], self.region.bbox[1]
-        return (minx + ix * CELL_DEG, miny + iy * CELL_DEG, minx + (ix + size) * CELL_DEG,
-                miny + (iy + size) * CELL_DEG)
+        return (minx + ix * self.cell, miny + iy * self.cell, minx + (ix + size) * self.cell,
+                miny + (iy + size) * self.cell)
 
     def take(self, rng: random.Random, size: int = 1,
              near: tuple[float, float, float, float] | None = None) -> tuple[float, float, float, float] | None:

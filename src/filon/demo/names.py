@@ -89,6 +89,12 @@ class NameFactory:
             if name not in self.used:
                 self.used.add(name)
                 return name
+        # Big regions (scale 10 and more) run out of combinations: number them as registries do.
+        base = make()
+        for k in range(2, 100_000):
+            if f"{base} {k}" not in self.used:
+                self.used.add(f"{base} {k}")
+                return f"{base} {k}"
         raise RuntimeError("name space exhausted")  # pragma: no cover
 
     def reserve(self, name: str) -> str:

@@ -10,12 +10,14 @@ declaring more than its capacity allows is always a planted case.
 
 from __future__ import annotations
 
+import math
 import random
 
 from shapely.geometry import Polygon, box
 
 from filon.demo.actors import COUNTRIES, new_actor, set_trade_partners
 from filon.demo.geography import (
+    CELL_DEG,
     AREA_SPECS,
     OPERATION_SPECS,
     REGIONS,
@@ -53,7 +55,7 @@ def build_grids(ctx: Ctx) -> dict[str, Grid]:
     grids: dict[str, Grid] = {}
     for region in REGIONS:
         near = [p for p in excluded if p.intersects(box(*region.bbox).buffer(0.02))]
-        grids[region.key] = Grid(region, near)
+        grids[region.key] = Grid(region, near, cell=CELL_DEG / math.sqrt(max(1.0, ctx.scale)))
     ctx.grids = grids  # type: ignore[assignment]
     return grids
 

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from filon import __version__
-from filon.cli import analyze, batches, demo, graph, ingest, interchange, link, scan, standard, validate
+from filon.cli import analyze, batches, demo, graph, ingest, interchange, ledger, link, scan, standard, validate
 from filon.cli.console import err_console
 from filon.errors import FilonError
 
@@ -28,6 +28,7 @@ Your own data (a folder of CSV/Parquet files in the regional standard):
   filon graph ACTOR --workspace WS   who owns and controls an actor, drawn with red flags
   filon scan BEFORE.tif AFTER.tif    mining scars from a before/after satellite image pair
   filon link WS --out OUT            resolve actors and names across registries into entities
+  filon ledger build|verify|export   tamper-evident chain of custody for lots, samples and assays
 """
 
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
@@ -43,6 +44,7 @@ app.command("link")(link.link)
 app.command("demo")(demo.demo)
 app.add_typer(batches.app, name="batches")
 app.add_typer(standard.app, name="standard")
+app.add_typer(ledger.app, name="ledger")
 app.add_typer(ingest.adapters_app, name="adapters")
 
 _state = {"debug": False}

@@ -59,12 +59,20 @@ def _differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 def _norm(v: Any) -> Any:
+    """A value as compared between runs: JSON text parsed, and every float (at any depth) to six
+    significant digits, so summation order (0.1 + 0.2 vs 0.2 + 0.1) never reads as a change."""
     if isinstance(v, str):
         try:
-            return json.loads(v)
+            v = json.loads(v)
         except ValueError:
             return v
-    return round(v, 4) if isinstance(v, float) else v
+    if isinstance(v, float):
+        return float(f"{v:.6g}")
+    if isinstance(v, dict):
+        return {k: _norm(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_norm(x) for x in v]
+    return v
 
 
 def _row(aid: str, status: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:

@@ -24,13 +24,15 @@ from filon.detect.output import write_csv, write_json, write_parquet
 from filon.detect.history import CHANGE_COLUMNS, compare, previous_alerts
 from filon.detect.parameters import load_overrides, resolve
 from filon.detect.registry import Detector, all_detectors
+from filon.risk.output import write_risk
 from filon.errors import UsageError
 from filon.standard.model import load_standard
 from filon.store.workspace import MANIFEST, Workspace
 
 Progress = Callable[[str], None]
 OUTPUT_FILES = {"alerts.csv": "alerts.csv", "alerts.parquet": "alerts.parquet", "alerts.json": "alerts.json",
-                "changes.csv": "changes.csv", "report.html": "report.html"}
+                "changes.csv": "changes.csv", "risk.csv": "risk.csv", "indicators.csv": "indicators.csv",
+                "report.html": "report.html"}
 
 
 @dataclass
@@ -108,6 +110,13 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
         write_csv(tmp / "alerts.csv", rows)
         write_parquet(tmp / "alerts.parquet", rows)
         write_json(tmp / "alerts.json", rows)
+        progress("scoring risk")
+        try:
+            write_risk(ctx, result.alerts, tmp, resolve("risk", overrides), decisions=ws.path / "derived" / "triage.csv")
+        except Exception as err:  # the alerts stand without the ranking; say so rather than lose them
+            result.failures["risk scoring"] = f"{type(err).__name__}: {err}"
+            for name in ("risk.csv", "indicators.csv"):
+                (tmp / name).write_text("", encoding="utf-8")
         progress("writing the report")
         try:
             _write_report(tmp / "report.html", rows, ws, source, result, ground_truth, ctx)
@@ -115,6 +124,8 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
             ctx.engine.close()
         for name in OUTPUT_FILES:
             os.replace(tmp / name, out / name)
+        if (tmp / "risk_calibration.json").exists():
+            os.replace(tmp / "risk_calibration.json", out / "risk_calibration.json")
         shutil.rmtree(tmp / "workspace", ignore_errors=True)
     return result
 

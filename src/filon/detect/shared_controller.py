@@ -78,8 +78,20 @@ def centrality(graph: OwnershipGraph, pairs: dict[tuple[str, str], dict], hops: 
     between = g.betweenness(cutoff=hops)
     connected = sorted(b for b, d in zip(between, g.degree()) if d > 0)
     percentile = {n: (bisect_left(connected, between[i]) / len(connected) if connected else 0.0) for n, i in index.items()}
-    membership = g.community_multilevel().membership if g.ecount() else list(range(len(names)))
+    membership = _communities(g) if g.ecount() else list(range(len(names)))
     return percentile, {n: membership[i] for n, i in index.items()}, Counter(membership)
+
+
+def _communities(g: ig.Graph) -> list[int]:
+    """Louvain membership with igraph's random generator seeded for this call, so the same data
+    gives the same communities on every run (an alert must not read as "changed" by chance)."""
+    import random
+
+    ig.set_random_number_generator(random.Random(20261125))
+    try:
+        return g.community_multilevel().membership
+    finally:
+        ig.set_random_number_generator(random)
 
 
 def _share(control: Controller | None) -> list[float] | None:

@@ -25,7 +25,7 @@ from filon.detect.context import DetectContext
 log = logging.getLogger(__name__)
 
 #: Section modules, in the order the report shows them.
-MODULES: tuple[str, ...] = ("supply", "mirror", "valuation", "ownership", "geo", "inputs", "tracks")
+MODULES: tuple[str, ...] = ("supply", "mirror", "valuation", "ownership", "geo", "inputs", "tracks", "risk")
 
 
 @dataclass(frozen=True)

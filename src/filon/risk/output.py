@@ -1,0 +1,113 @@
+"""risk.csv: actors, facilities, customs offices, admin areas and country pairs ranked by risk.
+
+    write_risk(ctx, alerts, out_dir, params)      # after the detectors, engine still open
+
+Columns: subject_type, subject_id, country, risk_score (0–1), rank (1 = highest within its
+subject_type), reasons (JSON list of the largest contributions, each with where it comes from).
+Every actor of the workspace is listed, with 0 when nothing points at it, so a rank is a rank
+among all actors. Beside it: indicators.csv (every node's indicators per period) and, when
+triage decisions were given, risk_calibration.json (weights before/after, how the ranking moved).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filon.detect.alerts import Alert
+from filon.detect.context import DetectContext
+from filon.detect.output import write_csv
+from filon.detect.parameters import Parameters, defaults
+from filon.risk.actors import ActorRisk, ranked, read_inputs, score_actors
+from filon.risk.calibration import rank_moves, read_decisions, recalibrate
+from filon.risk.contributions import alert_dicts
+from filon.risk.indicators import (
+    INDICATOR_COLUMNS,
+    NodePeriod,
+    compute_indicators,
+    node_scores,
+)
+
+RISK_COLUMNS = ("subject_type", "subject_id", "country", "risk_score", "rank", "reasons")
+SUBJECT_ORDER = ("actor", "facility", "customs_office", "admin_area", "country_pair")
+
+
+@dataclass
+class RiskResult:
+    rows: list[dict[str, Any]]
+    actors: dict[str, ActorRisk]
+    periods: list[NodePeriod]
+    calibration: dict[str, Any] | None = None
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+#: The last result computed, so the report drawn in the same run reuses it instead of recomputing.
+_last: dict[str, Any] = {}
+
+
+def compute_risk(ctx: DetectContext, alerts: list[Alert] | list[dict[str, Any]], params: Parameters | None = None,
+                 decisions: Path | None = None) -> RiskResult:
+    p = params or defaults("risk")
+    rows = alert_dicts(alerts)
+    inputs = read_inputs(ctx, rows, p)
+    weights = dict(p.typology_weights)
+    calibration = None
+    decided: dict[str, dict[str, str]] = {}
+    if decisions is not None and Path(decisions).is_file():
+        decided = read_decisions(Path(decisions))
+    if decided:
+        base = ranked(score_actors(inputs, p, weights))
+        weights, table = recalibrate(weights, decided, rows, p)
+    actors = score_actors(inputs, p, weights, {k: d["decision"] for k, d in decided.items()})
+    order = ranked(actors)
+    if decided:
+        top = max(1, len(order) // 20)
+        calibration = {"decisions": len(decided), "typologies": table,
+                       **rank_moves([r.actor_id for r in base], [r.actor_id for r in order], top)}
+    periods = compute_indicators(ctx, rows, {a: r.score for a, r in actors.items()}, p)
+    out_rows: list[dict[str, Any]] = [{"subject_type": "actor", "subject_id": r.actor_id, "country": r.country,
+                 "risk_score": round(r.score, 4), "reasons": r.reasons(p.top_reasons)} for r in order]
+    nodes = node_scores(periods)
+    for kind in SUBJECT_ORDER[1:]:
+        mine = sorted((n for n in nodes if n["subject_type"] == kind),
+                      key=lambda n: (-round(n["risk_score"], 9), n["subject_id"], n["country"] or ""))
+        out_rows.extend({**n, "risk_score": round(n["risk_score"], 4), "reasons": n["reasons"][:p.top_reasons]}
+                        for n in mine)
+    counters: dict[str, int] = {}
+    for r in out_rows:
+        kind = str(r["subject_type"])
+        counters[kind] = counters.get(kind, 0) + 1
+        r["rank"] = counters[kind]
+    result = RiskResult(out_rows, actors, periods, calibration, weights)
+    _last.clear()
+    _last.update(ctx=ctx, alerts=len(rows), result=result)
+    return result
+
+
+def last_result(ctx: DetectContext, alerts: list[Any]) -> RiskResult | None:
+    """The result computed on this very context for these alerts, if any (the report's shortcut)."""
+    if _last.get("ctx") is ctx and _last.get("alerts") == len(alerts):
+        return _last["result"]
+    return None
+
+
+def write_risk(ctx: DetectContext, alerts: list[Alert], out_dir: Path, params: Parameters | None = None,
+               decisions: Path | None = None) -> Path:
+    """Write OUT/risk.csv and OUT/indicators.csv (and risk_calibration.json with decisions); return risk.csv's path.
+
+    `decisions`: the analysts' triage file (alert_id, decision), e.g. WS/derived/triage.csv; ignored when absent.
+    """
+    result = compute_risk(ctx, alerts, params, decisions)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "risk.csv"
+    write_csv(path, [{**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False)} for r in result.rows], RISK_COLUMNS)
+    write_csv(out_dir / "indicators.csv", [n.row() for n in result.periods], INDICATOR_COLUMNS)
+    calibration = out_dir / "risk_calibration.json"
+    if result.calibration is not None:
+        calibration.write_text(json.dumps(result.calibration, indent=2, ensure_ascii=False), encoding="utf-8")
+    elif calibration.exists():
+        calibration.unlink()  # a stale calibration would describe decisions no longer applied
+    return path

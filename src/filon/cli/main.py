@@ -10,6 +10,7 @@ from rich.markup import escape
 from filon import __version__
 from filon.cli import analyze, batches, demo, graph, ingest, interchange, ledger, link, scan, standard, validate
 from filon.cli import risk as risk_cli
+from filon.cli import serve
 from filon.cli.console import err_console
 from filon.errors import FilonError
 
@@ -32,6 +33,7 @@ Your own data (a folder of CSV/Parquet files in the regional standard):
   filon ledger build|verify|export   tamper-evident chain of custody for lots, samples and assays
   filon score-declaration FILE -w WS red/amber/green lanes for new export declarations
   filon watch WS --out OUT           re-analyse; digest of what changed (optional webhook)
+  filon serve WS [--demo]            the analyst workspace in a browser: alerts, map, triage
 """
 
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
@@ -46,6 +48,7 @@ app.command("scan")(scan.scan)
 app.command("link")(link.link)
 app.command("score-declaration")(risk_cli.score_declaration)
 app.command("watch")(risk_cli.watch)
+app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.add_typer(batches.app, name="batches")
 app.add_typer(standard.app, name="standard")

@@ -22,7 +22,44 @@ PEAK = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:], 
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
 
 
+#: Beyond this scale the demo generator (pure Python, all rows in memory) needs more memory than a
+#: laptop benchmark should take; larger regions are tiled from the x10 one instead.
+MAX_GENERATED = 10
+
+
+def tiled(root: Path, scale: float) -> Path:
+    """A region `scale / 10` times the x10 one: each table copied with every id (primary keys,
+    references and other `*_id` columns) suffixed per copy, so the copies are disjoint actors,
+    rights, lots and declarations; reference prices are shared (one row per date and metal)."""
+    import duckdb
+
+    from filon.standard.model import load_standard
+
+    copies = int(round(scale / MAX_GENERATED))
+    base, folder = region(root, MAX_GENERATED), root / f"region-x{scale:g}"
+    if (folder / "trades.csv").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"memory_limit": "2GB", "threads": 2})
+    for table in load_standard():
+        src = base / f"{table.name}.csv"
+        if not src.exists():
+            continue
+        ids = [c.name for c in table.columns if c.name in table.primary_key or c.references or c.name.endswith("_id")]
+        reader = f"read_csv('{src}', header=true, all_varchar=true)"
+        if not ids:
+            con.execute(f"COPY (SELECT * FROM {reader}) TO '{folder / src.name}' (HEADER)")
+            continue
+        parts = [f"SELECT * REPLACE ({', '.join(f'{c} || {chr(39)}-{k}{chr(39)} AS {c}' for c in ids)}) FROM {reader}"
+                 if k else f"SELECT * FROM {reader}" for k in range(copies)]
+        con.execute(f"COPY ({' UNION ALL '.join(parts)}) TO '{folder / src.name}' (HEADER)")
+    print(f"tiled scale {scale:g} from {copies} copies of scale {MAX_GENERATED}")
+    return folder
+
+
 def region(root: Path, scale: float) -> Path:
+    if scale > MAX_GENERATED:
+        return tiled(root, scale)
     folder = root / f"region-x{scale:g}"
     if not (folder / "trades.csv").exists():
         from filon.demo import generate_region

@@ -28,9 +28,9 @@ MAX_GENERATED = 10
 
 
 def tiled(root: Path, scale: float) -> Path:
-    """A region `scale / 10` times the x10 one: each table copied with every id (primary keys,
-    references and other `*_id` columns) suffixed per copy, so the copies are disjoint actors,
-    rights, lots and declarations; reference prices are shared (one row per date and metal)."""
+    """A region `scale / 10` times the x10 one: each table copied with every `*_id` column (keys and
+    references; not tax ids) suffixed per copy, so the copies are disjoint actors, rights, lots and
+    declarations; reference data keyed otherwise (prices) is shared."""
     import duckdb
 
     from filon.standard.model import load_standard
@@ -45,9 +45,9 @@ def tiled(root: Path, scale: float) -> Path:
         src = base / f"{table.name}.csv"
         if not src.exists():
             continue
-        ids = [c.name for c in table.columns if c.name in table.primary_key or c.references or c.name.endswith("_id")]
+        ids = [c.name for c in table.columns if c.name.endswith("_id") and c.name != "tax_id"]
         reader = f"read_csv('{src}', header=true, all_varchar=true)"
-        if not ids:
+        if not any(k.endswith("_id") for k in table.primary_key):  # reference data (prices): shared
             con.execute(f"COPY (SELECT * FROM {reader}) TO '{folder / src.name}' (HEADER)")
             continue
         parts = [f"SELECT * REPLACE ({', '.join(f'{c} || {chr(39)}-{k}{chr(39)} AS {c}' for c in ids)}) FROM {reader}"

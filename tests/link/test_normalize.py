@@ -81,3 +81,10 @@ def test_scheme_from_country_and_other_schemes() -> None:
     assert normalize_tax_id_for_matching("1023456", None, "BO").key == "BO-NIT:1023456"
     assert normalize_tax_id_for_matching("CHE-123.456.789", None, "CH").key == "other:CHE123456789"
     assert normalize_tax_id_for_matching("  ", None, "PE").key is None
+
+
+def test_scheme_guessed_when_record_names_no_country() -> None:
+    assert normalize_tax_id_for_matching("20-10007097-0", None, None).key == "PE-RUC:20100070970"
+    assert normalize_tax_id_for_matching("860.002.964-4", None, None).verified
+    unknown = normalize_tax_id_for_matching("54106679", None, None)  # BO-NIT or a bare NIT: matches both, vetoes nothing
+    assert (unknown.key, unknown.alt_key, unknown.valid) == ("BO-NIT:54106679", "CO-NIT:54106679", False)

@@ -10,9 +10,15 @@ Comparisons read the normalized signature columns (`records.py`):
   similar spelling (Jaro-Winkler); half the words shared.
 - legal form, country, kind (person / organisation): weak evidence, learned.
 
+Name levels are adjusted by the name's rarity (Splink term-frequency adjustment, with the
+frequencies estimated from word rarity, see `records.name_frequencies`): the same rare name
+decides more than the same QUISPE MAMANI JUAN, whose namesakes fill a registry.
+
 Blocking keeps cost near-linear: pairs are only compared when they share a tax id, the same
 sorted name, or a pair among their three rarest words (exploded), so "QUISPE MAMANI JUAN"
-meets "Juan Quispe Mamani" and "QUISPE MAMANI JUAN CARLOS" without meeting every QUISPE.
+meets "Juan Quispe Mamani" and "QUISPE MAMANI JUAN CARLOS" without meeting every QUISPE; or
+when they share a pair of the first or last three letters of those words, which a typo in
+each word leaves (`records.fuzzy_pairs`).
 Parameters: u by random sampling; m of legal form, country and kind by EM on pairs sharing a
 name when there are enough of them; m of tax id and name from the documented priors of
 `parameters.yaml` (section `link`): tax ids are reliable by construction (check digits), and
@@ -36,6 +42,14 @@ TAX_LEVELS = (
 )
 _INTERSECT = "len(list_intersect(name_tokens_l, name_tokens_r))"
 _SHORTER = "least(len(name_tokens_l), len(name_tokens_r))"
+#: Words of the shorter name (by word count) lying within `max_typo_edits` of some word of the other:
+#: typos in several words, with or without a given name dropped (HURTAO MENA GUILLERMO ~ HURTADO MENA
+#: GUILLERMO WASHINGTON), which the whole-name edit distance misses.
+def near_words(edits: int) -> str:
+    shorter, longer = (f"CASE WHEN len(name_tokens_l) <= len(name_tokens_r) THEN name_tokens_{a} ELSE name_tokens_{b} END"
+                       for a, b in (("l", "r"), ("r", "l")))
+    return (f"len(list_filter({shorter}, lambda x: len(list_filter({longer}, lambda y: abs(length(x) - length(y)) "
+            f"<= {edits} AND damerau_levenshtein(x, y) <= {edits})) > 0))")
 
 
 def name_levels(p: Parameters) -> tuple[tuple[str, str], ...]:
@@ -47,6 +61,9 @@ def name_levels(p: Parameters) -> tuple[tuple[str, str], ...]:
         ((f"abs(length(name_key_l) - length(name_key_r)) <= {p.max_typo_edits} AND "
           f"jaro_winkler_similarity(name_key_l, name_key_r) >= {p.jaro_winkler_similar} AND "
           f"damerau_levenshtein(name_key_l, name_key_r) <= {p.max_typo_edits}"), "spelling differs by a typo"),
+        ((f"{_SHORTER} >= 2 AND len(list_intersect(name_ends_l, name_ends_r)) >= {_SHORTER} AND "
+          f"{near_words(p.max_typo_edits)} = {_SHORTER}"),
+         "every word of one name within a typo of a word of the other"),
         (f"jaro_winkler_similarity(name_key_l, name_key_r) >= {p.jaro_winkler_similar}", "spelling similar"),
         (f"{_INTERSECT} * 2 >= greatest(len(name_tokens_l), len(name_tokens_r))", "half the words shared"),
         ("TRUE", "names differ"),
@@ -58,14 +75,30 @@ def same_or_different(column: str) -> tuple[tuple[str, str], ...]:
             ("TRUE", f"different {column.replace('_', ' ')}"))
 
 
+#: Name levels whose weight is adjusted by how rare the name is (same name, same words, a name
+#: dropped, one typo, typos in several words): agreeing on a rare name says much more than agreeing on QUISPE MAMANI JUAN.
+#: Looser levels are not: SANCHEZ HUAMAN ALBERTO and SANCHEZ HUAMAN BEATRIZ are similar, both rare.
+NAME_TF_LEVELS = 5
+
+
 def comparison(column: str, null_sql: str, levels: tuple[tuple[str, str], ...], m_prior: tuple[float, ...],
-               fixed: bool = False) -> dict[str, Any]:
+               fixed: bool = False, tf: dict[str, Any] | None = None, tf_levels: int = 0) -> dict[str, Any]:
     if len(m_prior) != len(levels):
         raise ValueError(f"link.m_priors.{column} needs {len(levels)} values, one per level")
     out = [{"sql_condition": null_sql, "label_for_charts": f"{column} missing", "is_null_level": True}]
     out += [{"sql_condition": sql, "label_for_charts": label, "m_probability": m, "fix_m_probability": fixed}
-            for (sql, label), m in zip(levels, m_prior)]
+            | ((tf or {}) if i < tf_levels else {})
+            for i, ((sql, label), m) in enumerate(zip(levels, m_prior))]
     return {"output_column_name": column, "comparison_levels": out, "comparison_description": column}
+
+
+def name_tf(p: Parameters) -> dict[str, Any]:
+    """Term-frequency adjustment of the name levels on `name_key`, whose frequencies are not
+    counted by Splink but estimated by `records.name_frequencies` (token rarity)."""
+    if not p.name_rarity:
+        return {}
+    return {"tf_adjustment_column": "name_key", "tf_adjustment_weight": 1.0,
+            "tf_minimum_u_value": p.name_frequency_floor}
 
 
 def settings(p: Parameters) -> dict[str, Any]:
@@ -76,7 +109,8 @@ def settings(p: Parameters) -> dict[str, Any]:
         "unique_id_column_name": "unique_id",
         "comparisons": [
             comparison("tax_id", "tax_key_l IS NULL OR tax_key_r IS NULL", TAX_LEVELS, m["tax_id"], fixed=True),
-            comparison("name", "name_key_l IS NULL OR name_key_r IS NULL", name_levels(p), m["name"]),
+            comparison("name", "name_key_l IS NULL OR name_key_r IS NULL", name_levels(p), m["name"],
+                       tf=name_tf(p), tf_levels=NAME_TF_LEVELS),
             comparison("legal_form", "legal_form_l IS NULL OR legal_form_r IS NULL",
                        same_or_different("legal_form"), m["legal_form"]),
             comparison("country", "country_l IS NULL OR country_r IS NULL", same_or_different("country"), m["country"]),
@@ -96,6 +130,7 @@ def blocking_rules() -> list[Any]:
         "l.tax_alt = r.tax_key", "l.tax_key = r.tax_alt",
         block_on("name_key"),
         block_on("rare_pairs", arrays_to_explode=["rare_pairs"]),
+        block_on("rare_pairs_fuzzy", arrays_to_explode=["rare_pairs_fuzzy"]),
     ]
 
 
@@ -136,7 +171,7 @@ def train(linker: Linker, p: Parameters, n_signatures: int, blocked_pairs: dict[
         # collapsed into one signature beforehand, so those pairs over-represent spelling errors.
         linker.training.estimate_parameters_using_expectation_maximisation(
             block_on("name_key"), max_pairs=p.em_max_pairs if pairs > p.em_max_pairs else None,
-            record_sample_proportion=1.0)
+            record_sample_proportion=1.0, estimate_without_term_frequencies=True)
         floored = floor_m(linker, p.m_floor)
         notes.append(f"m estimated by EM on {pairs} pairs sharing a name"
                      + (f"; {floored} m value(s) raised to link.m_floor" if floored else ""))

@@ -144,11 +144,29 @@ class NormalTaxId:
 EMPTY_TAX_ID = NormalTaxId(None, None, False, False)
 
 
+#: Schemes whose check digit tells them apart when a record gives neither scheme nor country.
+GUESSABLE_SCHEMES = ("PE-RUC", "EC-RUC", "CO-NIT")
+
+
+def guess_scheme(value: str) -> str:
+    """The scheme whose check digit the id passes, for records naming no country (a customs
+    consignee, a list entry): "20131312955" is a RUC, "800.197.268-4" a NIT; else "other"."""
+    for scheme in GUESSABLE_SCHEMES:
+        if check_digit_verified(scheme, normalize_tax_id(scheme, value)):
+            return scheme
+    return "other"
+
+
 def normalize_tax_id_for_matching(value: str | None, scheme: str | None, country: str | None) -> NormalTaxId:
     """Scheme from the record or, when absent, from the country; then clean, check and key it."""
     if value is None or not str(value).strip():
         return EMPTY_TAX_ID
-    scheme = (scheme or "").strip() or SCHEME_BY_COUNTRY.get((country or "").strip().upper(), "other")
+    scheme = (scheme or "").strip() or SCHEME_BY_COUNTRY.get((country or "").strip().upper()) or guess_scheme(str(value))
+    digits = re.sub(r"[\s.\-/]", "", str(value))
+    if scheme == "other" and digits.isdigit() and not (country or "").strip():
+        # No scheme, no country, no check digit passed: most likely a Bolivian NIT or a bare
+        # Colombian NIT. Match either, but never veto on it (the scheme, hence validity, is unknown).
+        return NormalTaxId(key=f"BO-NIT:{digits}", alt_key=f"CO-NIT:{digits}", valid=False, verified=False)
     clean = normalize_tax_id(scheme, str(value))
     valid = check_tax_id(scheme, clean) is None
     verified = check_digit_verified(scheme, clean)

@@ -33,6 +33,8 @@ from filon.link.resolve import (
     best_pairs,
     cluster,
     entity_id_for,
+    namesake_capped,
+    namesake_names,
     reasons_text,
     vetoed,
 )
@@ -135,13 +137,18 @@ def _resolve(records: pa.Table, signatures: pa.Table, state: Path, p: Any, mode:
         progress(f"training the model on {signatures.num_rows:,} distinct names and scoring pairs")
         rows, trained, notes = splink_run.train_and_predict(signatures, p, floor)
     pairs, n_vetoed = [], 0
+    tax_keys = _valid_tax_keys(signatures)
+    namesakes = namesake_names(signatures["name_key"].to_pylist(), tax_keys.values())
     for row in rows:
         if vetoed(row):
             n_vetoed += 1
             continue
-        pairs.append(Pair(row["unique_id_l"], row["unique_id_r"], row["match_probability"], reasons_text(row, labels)))
+        probability = namesake_capped(row, namesakes, p.match_threshold)
+        why = reasons_text(row, labels)
+        if probability < row["match_probability"]:
+            why += "; name carried by several parties with different tax ids: held for review"
+        pairs.append(Pair(row["unique_id_l"], row["unique_id_r"], probability, why))
     rejected = _apply_decisions(state, records, pairs)
-    tax_keys = _valid_tax_keys(signatures)
     clusters = cluster(signatures["unique_id"].to_pylist(), pairs, p.match_threshold, tax_keys, rejected, prev_entity)
     sig_entity = {sig: c.entity_id or entity_id_for(c.members) for sig, c in clusters.items()}
     review = [x for x in pairs if not x.accepted and p.review_threshold <= x.probability < p.match_threshold

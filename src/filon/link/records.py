@@ -84,6 +84,7 @@ def build_records(raw: list[tuple[str, ...]]) -> tuple[pa.Table, pa.Table]:
         tid = normalize_tax_id_for_matching(tax_id, scheme, country)
         features = {
             "name_core": nn.core or None, "name_key": nn.key or None, "name_rotation": nn.rotation or None, "name_tokens": list(nn.tokens),
+            "name_ends": word_ends(nn.tokens),
             "legal_form": nn.legal_form, "kind": entity_kind(kind, nn.organisation), "country": country,
             "tax_key": tid.key, "tax_alt": tid.alt_key, "tax_valid": tid.valid, "tax_verified": tid.verified,
         }
@@ -98,10 +99,10 @@ def build_records(raw: list[tuple[str, ...]]) -> tuple[pa.Table, pa.Table]:
 
 SIGNATURE_SCHEMA = pa.schema([
     ("unique_id", pa.string()), ("name_core", pa.string()), ("name_key", pa.string()), ("name_rotation", pa.string()),
-    ("name_tokens", pa.list_(pa.string())), ("legal_form", pa.string()), ("kind", pa.string()),
+    ("name_tokens", pa.list_(pa.string())), ("name_ends", pa.list_(pa.string())), ("legal_form", pa.string()), ("kind", pa.string()),
     ("country", pa.string()), ("tax_key", pa.string()), ("tax_alt", pa.string()), ("tax_valid", pa.bool_()),
     ("tax_verified", pa.bool_()),
-    ("n_records", pa.int64()), ("rare_pairs", pa.list_(pa.string())),
+    ("n_records", pa.int64()), ("rare_pairs", pa.list_(pa.string())), ("rare_pairs_fuzzy", pa.list_(pa.string())),
 ])
 
 
@@ -126,3 +127,51 @@ def add_rare_tokens(signatures: list[dict[str, object]]) -> None:
         ranked = sorted(set(s["name_tokens"]), key=lambda t: (freq[t], t))[:3]  # type: ignore[arg-type]
         pairs = sorted(f"{a}|{b}" for i, a in enumerate(sorted(ranked)) for b in sorted(ranked)[i + 1:])
         s["rare_pairs"] = pairs or ranked
+        s["rare_pairs_fuzzy"] = fuzzy_pairs(ranked)
+
+
+def word_ends(tokens: tuple[str, ...]) -> list[str]:
+    """First and last three letters of each word ("QUI<", ">SPE"): a typo inside a word keeps one
+    of them, so two names whose words all match up to a typo share at least one end per word.
+    A cheap test (list intersection) that spares the costly word-by-word edit distance."""
+    return sorted({e for t in tokens for e in (f"{t[:3]}<", f">{t[-3:]}")})
+
+
+def fuzzy_pairs(words: list[str]) -> list[str]:
+    """Blocking keys that survive a typo in each word: the pairs of the words' first and last
+    three letters. A slip inside a word (FUDNICION for FUNDICION) keeps at least one end, so
+    two names with typos in two of their rarest words still share a key, which the exact rare
+    pairs cannot give them (the misspelt words are the rarest of all)."""
+    ends = [(f"{w[:3]}<", f">{w[-3:]}") for w in sorted(words) if len(w) >= 5]
+    return sorted({f"{x}|{y}" for i, a in enumerate(ends) for b in ends[i + 1:] for x in a for y in b})
+
+
+NAME_FREQUENCY_SQL = """
+WITH total AS (SELECT count(*)::DOUBLE AS n, greatest(avg(tax_valid::INT), 0.01) AS coverage FROM {table}),
+words AS (SELECT DISTINCT name_key, unnest(name_tokens) AS word FROM {table} WHERE name_key IS NOT NULL),
+word_share AS (SELECT word, count(*) / (SELECT n FROM total) AS share
+               FROM (SELECT DISTINCT unique_id, unnest(name_tokens) AS word FROM {table}) GROUP BY word),
+by_words AS (SELECT name_key, exp(sum(ln(share))) AS share FROM words JOIN word_share USING (word) GROUP BY name_key),
+namesakes AS (SELECT name_key, count(DISTINCT tax_key) FILTER (WHERE tax_valid) AS ids, count(*) AS seen
+              FROM {table} WHERE name_key IS NOT NULL GROUP BY name_key)
+SELECT name_key, greatest(least(by_words.share, seen / (SELECT n FROM total)),
+                          (greatest(ids, 1) - 1) / (SELECT coverage * n FROM total)) AS tf_name_key
+FROM by_words JOIN namesakes USING (name_key)
+"""
+
+
+def name_frequencies(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
+    """How often a random record carries each name (`tf_name_key`, for Splink's term-frequency adjustment).
+
+    Counting each name's own occurrences, as Splink does by default, fails here: signatures
+    of one party collapse identical spellings, so nearly every name is seen once or twice and
+    a rare name cannot be told from a name seen twice because two people carry it. The share
+    is estimated instead as the product of its words' shares (words of a name are nearly
+    independent: QUISPE is common, QUISPE MAMANI JUAN CARLOS is rare, ISAIAS BYRON OSORIO
+    rarer still), never above the name's observed share (MINERA INAMBARI is made of common
+    words but written by one firm only), and never below the share of the namesakes known to differ: a name carried
+    with k different valid tax ids is held by k - 1 other parties among those with a tax id,
+    so by about (k - 1) / coverage other parties in all (coverage: share of records with a
+    valid tax id). A name without id then does not join one of two namesakes by name alone.
+    """
+    return con.execute(NAME_FREQUENCY_SQL.format(table=table)).to_arrow_table()

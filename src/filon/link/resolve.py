@@ -49,6 +49,32 @@ def vetoed(row: dict[str, Any]) -> bool:
     return not keys_l & keys_r
 
 
+def namesake_names(name_keys: Iterable[str | None], tax_keys: Iterable[str | None]) -> set[str]:
+    """Names carried with two or more different valid tax ids (pass only valid, decisive keys):
+    several parties are known to bear them, so the name alone cannot say which one a record means."""
+    ids: dict[str, set[str]] = {}
+    for name, tax in zip(name_keys, tax_keys):
+        if name and tax:
+            ids.setdefault(name, set()).add(tax)
+    return {name for name, taxes in ids.items() if len(taxes) > 1}
+
+
+#: Probability given to a pair linked by a known namesake's name alone: under any match
+#: threshold above it, so such pairs go to review and never join an entity by themselves.
+NAMESAKE_CAP = 0.79
+
+
+def namesake_capped(row: dict[str, Any], namesakes: set[str], threshold: float) -> float:
+    """The pair's match probability, held just below `threshold` when one side's name is a known
+    namesake's and the tax ids do not agree: QUISPE MAMANI JUAN without a tax id may be any of the
+    registry's QUISPE MAMANI JUANs, and joining it to the first one is a coin toss."""
+    p = row["match_probability"]
+    tax_agrees = (row.get("gamma_tax_id") or -1) >= 2
+    if not tax_agrees and (row.get("name_key_l") in namesakes or row.get("name_key_r") in namesakes):
+        return min(p, min(NAMESAKE_CAP, threshold - 1e-6))
+    return p
+
+
 def reasons_text(row: dict[str, Any], labels: dict[str, list[str]]) -> str:
     """'tax_id: same verified tax id (+13.2); name: ...': every compared field with its weight (log2 Bayes factor)."""
     parts = []

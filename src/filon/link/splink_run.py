@@ -17,11 +17,12 @@ from splink import DuckDBAPI, Linker
 from filon.detect.parameters import Parameters
 from filon.engine.duckdb import connect
 from filon.link import model
+from filon.link.records import name_frequencies
 
 log = logging.getLogger("filon.link")
 #: Columns read back from Splink's predictions (the rest stay in DuckDB).
 PAIR_COLUMNS = ("unique_id_l", "unique_id_r", "match_probability", "match_weight", "tax_key_l", "tax_key_r",
-                "tax_alt_l", "tax_alt_r", "tax_valid_l", "tax_valid_r")
+                "tax_alt_l", "tax_alt_r", "tax_valid_l", "tax_valid_r", "name_key_l", "name_key_r")
 
 
 def comparison_labels(p: Parameters) -> dict[str, list[str]]:
@@ -42,6 +43,26 @@ def blocked_pair_counts(signatures: pa.Table) -> dict[str, int]:
         con.close()
 
 
+def register_name_frequencies(db: DuckDBAPI, linker: Linker, signatures: pa.Table) -> None:
+    """Give Splink the names' estimated frequencies (`records.name_frequencies`), if the model uses them."""
+    levels = [lv for c in linker.misc.save_model_to_json()["comparisons"] if c["output_column_name"] == "name"
+              for lv in c["comparison_levels"] if not lv.get("is_null_level")]
+    if not any(lv.get("tf_adjustment_column") == "name_key" for lv in levels):
+        return
+    u_exact = levels[0].get("u_probability") or 1.0
+    con = connect()
+    try:
+        con.register("sigs", signatures)
+        con.register("estimated", name_frequencies(con, "sigs"))
+        # Rarity only adds evidence: a name's share above the average exact-name agreement (u)
+        # would lower the weight, and the share counts a party's own other spellings too.
+        tf = con.execute(f"SELECT name_key, least(tf_name_key, {u_exact!r}) AS tf_name_key FROM estimated").to_arrow_table()
+    finally:
+        con.close()
+    linker.table_management.register_term_frequency_lookup(db.register(tf, table_name="tf_name_key_estimated"),
+                                                           "name_key")
+
+
 def _rows(sdf: Any, labels: dict[str, list[str]], threshold: float) -> list[dict[str, Any]]:
     cols = list(PAIR_COLUMNS) + [f"{k}_{c}" for c in labels for k in ("gamma", "mw")]
     rel = sdf.as_duckdbpyrelation().filter(f"match_probability >= {threshold}").project(", ".join(cols))
@@ -54,6 +75,7 @@ def train_and_predict(signatures: pa.Table, p: Parameters, floor: float) -> tupl
     db = DuckDBAPI(connect())
     linker = Linker(db.register(signatures, table_name="signatures"), model.settings(p), log_level=logging.ERROR)
     notes = model.train(linker, p, signatures.num_rows, blocked_pair_counts(signatures), log)
+    register_name_frequencies(db, linker, signatures)
     rows = _rows(linker.inference.predict(threshold_match_probability=floor, warning_mode="never"),
                  comparison_labels(p), floor)
     trained = linker.misc.save_model_to_json()
@@ -68,6 +90,7 @@ def predict_new(existing: pa.Table, new: pa.Table, trained: dict[str, Any], p: P
     old_sdf = db.register(existing, table_name="existing")
     new_sdf = db.register(new, table_name="new_records")
     linker = Linker(old_sdf, trained, log_level=logging.ERROR)
+    register_name_frequencies(db, linker, pa.concat_tables([existing.select(new.column_names), new]))
     labels = comparison_labels(p)
     rows = _rows(linker.inference.predict_between(old_sdf, new_sdf, threshold_match_probability=floor,
                                                   warning_mode="never"), labels, floor)

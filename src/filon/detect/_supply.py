@@ -20,6 +20,13 @@ PRODUCT_PURITY = {"bullion": 0.995, "dore": 0.85}
 IMPORT_PURITY = {"7108": 0.995, "7106": 0.999, "2805": 1.0}
 
 
+def month_index_sql(period: str) -> str:
+    """Month index (year * 12 + month - 1) of a `YYYY-MM` period column; NULL for a yearly `YYYY` one.
+    The rolling stock windows of the balance detectors count in these months."""
+    return (f"CASE WHEN length({period}) >= 7 THEN CAST(left({period}, 4) AS INT) * 12 "
+            f"+ CAST(substr({period}, 6, 2) AS INT) - 1 END")
+
+
 def node_sql(roles: tuple[str, ...], kinds: tuple[str, ...]) -> str:
     """Condition on actors `a`: a trading node (trader, processor, refiner, cooperative, or roles not
     declared) whose balance `mass_balance_break` checks; `export_without_supply` takes the others."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from filon.engine.base import Engine
@@ -17,10 +17,19 @@ class DetectContext:
     """
 
     engine: Engine
+    _shared: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run `sql` and return rows as dicts."""
         return self.engine.query(sql, params)
+
+    def query_shared(self, sql: str) -> list[dict[str, Any]]:
+        """`query`, run once per context: detectors and report sections that need the same rows
+        (undervaluation, overvaluation and the unit-value chart value the same declarations) share
+        them. The rows are shared, so callers must not change them."""
+        if sql not in self._shared:
+            self._shared[sql] = self.engine.query(sql)
+        return self._shared[sql]
 
     def count(self, table: str) -> int:
         return int(self.query(f'SELECT count(*) AS n FROM "{table}"')[0]["n"])

@@ -16,18 +16,12 @@ this typology covers pure exporters and miner-exporters, so the same kilograms n
 from __future__ import annotations
 
 
-from filon.detect._supply import exports_fine_sql, imports_fine_sql, node_sql
+from filon.detect._supply import exports_fine_sql, imports_fine_sql, month_index_sql, node_sql
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
 from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
-
-
-def _month(period: str) -> str:
-    """Month index (year * 12 + month - 1) of a `YYYY-MM` period; NULL for a yearly `YYYY` one."""
-    return (f"CASE WHEN length({period}) >= 7 THEN CAST(left({period}, 4) AS INT) * 12 "
-            f"+ CAST(substr({period}, 6, 2) AS INT) - 1 END")
 
 
 def _flows_sql() -> str:
@@ -42,10 +36,11 @@ def _flows_sql() -> str:
       UNION ALL
       SELECT buyer_id, commodity, year(date), year(date) * 12 + month(date) - 1, 'bought', fine_mass_kg, 0, 0 FROM trades
       UNION ALL
-      SELECT coalesce(p.producer_id, r.holder_id), p.commodity, CAST(left(p.period, 4) AS INT), {_month('p.period')},
+      SELECT coalesce(p.producer_id, r.holder_id), p.commodity, CAST(left(p.period, 4) AS INT),
+             {month_index_sql('p.period')},
              'produced', p.fine_mass_kg, 0, 0 FROM production p LEFT JOIN mining_rights r ON r.right_id = p.right_id
       UNION ALL
-      SELECT a.actor_id, i.commodity, CAST(left(i.period, 4) AS INT), {_month('i.period')}, 'imported', i.kg, 0, 0
+      SELECT a.actor_id, i.commodity, CAST(left(i.period, 4) AS INT), {month_index_sql('i.period')}, 'imported', i.kg, 0, 0
       FROM ({imports_fine_sql()}) i
       JOIN actors a ON a.country = i.country AND upper(trim(a.name)) = upper(trim(i.importer_name))
       WHERE i.commodity IS NOT NULL)"""

@@ -18,18 +18,12 @@ say so in the evidence.
 from __future__ import annotations
 
 
-from filon.detect._supply import exports_fine_sql, node_sql
+from filon.detect._supply import exports_fine_sql, month_index_sql, node_sql
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
 from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
-
-
-def _month(period: str) -> str:
-    """Month index (year * 12 + month - 1) of a `YYYY-MM` period; NULL for a yearly `YYYY` one."""
-    return (f"CASE WHEN length({period}) >= 7 THEN CAST(left({period}, 4) AS INT) * 12 "
-            f"+ CAST(substr({period}, 6, 2) AS INT) - 1 END")
 
 
 def _flows_sql() -> str:
@@ -50,7 +44,7 @@ def _flows_sql() -> str:
       SELECT buyer_id, commodity, CAST(year(date) AS VARCHAR), year(date) * 12 + month(date) - 1, 'bought',
              fine_mass_kg, false, value_usd, _source_file, _source_row, record_id FROM trades
       UNION ALL
-      SELECT coalesce(p.producer_id, r.holder_id), p.commodity, left(p.period, 4), {_month('p.period')}, 'produced',
+      SELECT coalesce(p.producer_id, r.holder_id), p.commodity, left(p.period, 4), {month_index_sql('p.period')}, 'produced',
              p.fine_mass_kg, false, p.value_usd, p._source_file, p._source_row, p.record_id
       FROM production p LEFT JOIN mining_rights r USING (right_id)
     )"""

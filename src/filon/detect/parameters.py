@@ -85,10 +85,6 @@ def defaults_text() -> str:
     return files("filon.detect").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8")
 
 
-def sections() -> list[str]:
-    return list(_documented())
-
-
 def defaults(section: str) -> Parameters:
     """The default parameters of one detector section."""
     try:

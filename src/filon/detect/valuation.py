@@ -91,7 +91,7 @@ def _coverage(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _detect(ctx: DetectContext, p: Parameters, typology: str) -> list[Alert]:
-    rows = ctx.query(declarations_sql(p))
+    rows = ctx.query_shared(declarations_sql(p))
     coverage = _coverage(rows)
     log.info("%s: %s", typology, coverage)
     alerts = []

@@ -20,7 +20,7 @@ MAX_POINTS = 2500
 
 def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
     p = defaults("valuation")
-    rows = [r for r in ctx.query(declarations_sql(p)) if r["fine_kg"] and r["usd_per_kg"]]
+    rows = [r for r in ctx.query_shared(declarations_sql(p)) if r["fine_kg"] and r["usd_per_kg"]]
     if not rows:
         return None
     flagged = {a["subject_id"] for a in alerts if a["typology"] in ("undervaluation", "overvaluation")}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from filon.detect.parameters import defaults
 from filon.detect.production_without_disturbance import detect
 from tests.geo.territory_ctx import context, detection, gold_prices, right, square
@@ -58,10 +62,11 @@ def test_no_imagery_nearby_means_no_judgement() -> None:
     assert run([right("R1", R1)], [far], production("R1")) == []
 
 
-def test_rights_without_geometry_are_skipped_and_counted() -> None:
-    [a] = run([right("R1", R1), right("R2", None)], [ELSEWHERE], production("R1") + production("R2"))
-    assert a.subject_id == "R1" and a.evidence["skipped_rights"]["without_geometry"] == 1
-    assert a.evidence["skipped_rights"]["without_geometry_ids"] == ["R2"]
+def test_rights_without_geometry_are_skipped_and_counted(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="filon.detect.production_without_disturbance"):
+        [a] = run([right("R1", R1), right("R2", None)], [ELSEWHERE], production("R1") + production("R2"))
+    assert a.subject_id == "R1" and "skipped_rights" not in a.evidence  # run-wide counts are not evidence
+    assert "skipped 1 right(s) without geometry (R2)" in caplog.text
 
 
 def test_a_neighbours_scar_does_not_count_but_a_scar_in_no_right_does() -> None:

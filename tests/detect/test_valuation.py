@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from pathlib import Path
 
 import pytest
@@ -55,13 +57,15 @@ def test_concentrate_payable_deductions_are_normal(package: Path, tmp_path: Path
     assert [(a.typology, a.subject_id) for a in run(package, tmp_path)] == [("undervaluation", "C-LOW")]
 
 
-def test_missing_fine_mass_is_estimated_from_assays_or_counted(package: Path, tmp_path: Path) -> None:
+def test_missing_fine_mass_is_estimated_from_assays_or_counted(package: Path, tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
     worth = 10 * 2100 * AU_KG
     add_exports(package, [
         f"A-LOW,PE,2024-02-10,PE-A003,CH,7108120000,Au,dore,,,12,12.5,,{worth * 0.5:.2f},,air,LOT-A",
         f"N-LOW,PE,2024-02-10,PE-A003,CH,7108120000,Au,dore,,,12,12.5,,{worth * 0.5:.2f},,air,LOT-N"])
     (package / "assays.csv").write_text("sample_id,lot_id,au_gpt\nS1,LOT-A,800000\n", encoding="utf-8")
-    [alert] = run(package, tmp_path)
+    with caplog.at_level(logging.INFO, logger="filon.detect.valuation"):
+        [alert] = run(package, tmp_path)
     assert alert.subject_id == "A-LOW" and alert.evidence["fine_mass_basis"] == "lot assay"
     assert alert.evidence["fine_mass_kg"] == pytest.approx(10.0) and alert.score == pytest.approx(0.8)
-    assert alert.evidence["coverage"]["skipped_no_fine_mass"] == 1
+    assert "'skipped_no_fine_mass': 1" in caplog.text and "coverage" not in alert.evidence

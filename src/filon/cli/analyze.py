@@ -19,11 +19,12 @@ def analyze(
     detectors: str = typer.Option("", "--detectors", "-d", help="Only these typologies, comma-separated."),
     engine: str = typer.Option("duckdb", "--engine", "-e", help="duckdb (default, embedded) or spark (needs filon[spark] and Java 17+)."),
     params: Path = typer.Option(None, "--params", "-p", help="YAML file changing detector thresholds for this run (see 'filon params')."),
+    full: bool = typer.Option(False, "--full", help="Run every detector even when its inputs have not changed since the last run into OUT."),
 ) -> None:
     """Run every registered detector; write OUT/alerts.csv (.parquet, .json) and OUT/report.html."""
     codes = [c.strip() for c in detectors.split(",") if c.strip()] or None
     with console.status("analysing…") as status:
-        result = run_analysis(source, out, detectors=codes, engine=engine, params=params, progress=lambda m: status.update(escape(m)))
+        result = run_analysis(source, out, detectors=codes, engine=engine, params=params, full=full, progress=lambda m: status.update(escape(m)))
     show_result(result)
     if result.failures:
         raise DetectorError("; ".join(f"detector {c} failed: {m}" for c, m in result.failures.items())
@@ -35,9 +36,14 @@ def show_result(result: AnalysisResult) -> None:
     table.add_column("typology")
     table.add_column("version")
     table.add_column("alerts", justify="right")
+    table.add_column("run")
     for d in result.detectors:
-        table.add_row(d["code"], d["version"], "[red]failed[/]" if d.get("failed") else f"{d['alerts']:,}")
+        table.add_row(d["code"], d["version"], "[red]failed[/]" if d.get("failed") else f"{d['alerts']:,}",
+                      "reused (inputs unchanged)" if d["code"] in result.reused else "ran")
     console.print(table)
+    if result.reused:
+        console.print(f"{len(result.reused)} of {len(result.detectors)} detector(s) reused the last run's alerts: "
+                      "nothing they read had changed (--full runs them all).")
     for a in result.alerts[:5]:
         console.print(f"  [bold]{a.score:.2f}[/] {a.typology} {escape(a.subject_id)} ({a.country or '-'}, {a.period or '-'}): "
                       f"{escape(a.explanation)}")

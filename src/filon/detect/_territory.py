@@ -59,6 +59,7 @@ _LAYERS: "weakref.WeakKeyDictionary[Any, dict[tuple, Layer]]" = weakref.WeakKeyD
 
 
 def _cached(ctx: DetectContext, key: tuple, read: Callable[[], Layer]) -> Layer:
+    ctx.uses(key[0])  # the first key is the table: recorded on every hit, not only on the read
     try:
         per_engine = _LAYERS.setdefault(ctx.engine, {})
     except TypeError:  # an engine that cannot be weakly referenced: no cache

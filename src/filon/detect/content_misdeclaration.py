@@ -18,6 +18,7 @@ from __future__ import annotations
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters, defaults
+from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 from filon.detect.valuation import declarations_sql, lots_sql, price_asof_sql
 
@@ -49,7 +50,8 @@ def _sql(p: Parameters) -> str:
 
 
 @detector("content_misdeclaration", version="1.0", title="Paying metal not declared", subject_type="declaration",
-          tables=("exports", "assays", "prices"))
+          tables=("exports", "assays", "prices"),
+          scope=Scope({"exports": ("t.declaration_id",)}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """Laboratory assays of an exported lot show a paying precious metal (gold or silver above the
     grade smelters pay for) that the declaration neither names nor values: metal leaving hidden

@@ -18,15 +18,31 @@ class DetectContext:
 
     engine: Engine
     _shared: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+    #: When a set, every query adds the tables it may read (see `filon.detect.incremental`).
+    reads: set[str] | None = field(default=None, repr=False)
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run `sql` and return rows as dicts."""
+        self._record(sql)
         return self.engine.query(sql, params)
+
+    def _record(self, sql: str) -> None:
+        if self.reads is not None:
+            from filon.detect.incremental import tables_in
+
+            self.reads |= tables_in(sql)
+
+    def uses(self, *tables: str) -> None:
+        """Say that the caller depends on `tables` read earlier (a cache shared across detectors must
+        call this on every hit, or an incremental run would not know the detector reads them)."""
+        if self.reads is not None:
+            self.reads.update(tables)
 
     def query_shared(self, sql: str) -> list[dict[str, Any]]:
         """`query`, run once per context: detectors and report sections that need the same rows
         (undervaluation, overvaluation and the unit-value chart value the same declarations) share
         them. The rows are shared, so callers must not change them."""
+        self._record(sql)
         if sql not in self._shared:
             self._shared[sql] = self.engine.query(sql)
         return self._shared[sql]

@@ -21,6 +21,7 @@ from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
 from filon.detect.parameters import Parameters
+from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 
 
@@ -94,7 +95,8 @@ def _sources(ctx: DetectContext, p: Parameters, actor: str, commodity: str, year
 
 
 @detector("export_without_supply", version="1.0", title="Export without supply", subject_type="actor",
-          tables=("exports", "trades", "production", "mining_rights", "imports", "actors", "prices"))
+          tables=("exports", "trades", "production", "mining_rights", "imports", "actors", "prices"),
+          scope=Scope({"trades": ("t.seller_id", "t.buyer_id")}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An exporter ships (and sells at home) more fine metal in a year than its own mines' production, its
     documented purchases, its imports and a few months of carried stock can explain: the unexplained metal

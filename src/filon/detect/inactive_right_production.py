@@ -19,6 +19,7 @@ from __future__ import annotations
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters
+from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 
 INACTIVE = ("cancelled", "suspended", "expired")
@@ -48,7 +49,8 @@ def _sql(p: Parameters) -> str:
 
 
 @detector("inactive_right_production", version="1.0", title="Production on an inactive right", subject_type="right",
-          tables=("production", "trades", "mining_rights"))
+          tables=("production", "trades", "mining_rights"),
+          scope=Scope({"production": ("t.right_id",), "trades": ("t.origin_right_id",)}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """Production is declared for, or sales cite as origin, a mining right that was not in force at
     that date (before its grant, after its expiry, or cancelled or suspended): the right's papers are

@@ -32,6 +32,7 @@ from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters
 from filon.detect.prices import yearly_price_sql
+from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,8 @@ def _canonical(item: str, unit: str, p: Parameters) -> tuple[str, float] | None:
 
 
 @detector("input_overuse", version="1.0", title="Controlled inputs beyond declared production",
-          subject_type="actor", tables=("inputs", "production", "mining_rights", "prices"))
+          subject_type="actor", tables=("inputs", "production", "mining_rights", "prices"),
+          scope=Scope({"inputs": ("t.actor_id",)}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An actor buys mercury, cyanide, explosives or fuel far beyond what the gold it declares could
     consume, buys without authorization or without a mining right in force, or buys a banned input:

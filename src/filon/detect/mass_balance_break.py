@@ -23,6 +23,7 @@ from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
 from filon.detect.parameters import Parameters
+from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 
 
@@ -103,7 +104,8 @@ def _sources(ctx: DetectContext, p: Parameters, keys: list[tuple[str, str, str]]
 
 
 @detector("mass_balance_break", version="1.0", title="Mass balance break",
-          subject_type="actor", tables=("trades", "exports", "production", "mining_rights", "actors", "prices"))
+          subject_type="actor", tables=("trades", "exports", "production", "mining_rights", "actors", "prices"),
+          scope=Scope({"trades": ("t.seller_id", "t.buyer_id")}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An actor sells and exports more fine metal in a year than it bought and produced, beyond
     a tolerance for stock carried between years; the unexplained metal is likely of illegal origin."""

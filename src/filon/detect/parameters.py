@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from filon import yamlio
+
 from filon.errors import UsageError
 
 DEFAULTS_FILE = "parameters.yaml"
@@ -67,7 +69,7 @@ class Parameters(Mapping[str, Any]):
 @lru_cache(maxsize=1)
 def _documented() -> dict[str, dict[str, dict[str, Any]]]:
     text = files("filon.detect").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yamlio.safe_load(text)
     for section, params in data.items():
         for name, entry in params.items():
             if set(entry) != {"value", "why"} or not str(entry["why"]).strip():
@@ -106,7 +108,7 @@ def load_overrides(path: Path) -> dict[str, dict[str, Any]]:
     as in the defaults file, is accepted too so a copied and edited defaults file works)."""
     where = str(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yamlio.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{where}: parameters file not found") from None
     except UnicodeDecodeError:

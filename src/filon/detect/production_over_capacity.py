@@ -26,6 +26,7 @@ from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
 from filon.detect.parameters import Parameters
+from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 
 def _sql(p: Parameters) -> str:
@@ -61,13 +62,20 @@ def _sql(p: Parameters) -> str:
     ORDER BY g.right_id, g.year, g.commodity"""
 
 
+#: Rights are compared with their peers of the same country, scale, metal and year: a new production
+#: record can move the peer median, so an incremental run re-runs the whole country-year.
+PEER_GROUP = Scope({"production": ("t.country || '|' || left(t.period, 4)",)},
+                   alert_key=lambda a: f"{a.country}|{a.period}")
+
+
 def _sources_sql() -> str:
     return """SELECT right_id, left(period, 4) AS year, commodity, record_id, period, _source_file, _source_row
               FROM production WHERE fine_mass_kg > 0 ORDER BY right_id, period, record_id"""
 
 
 @detector("production_over_capacity", version="1.0", title="Production beyond the right's capacity",
-          subject_type="right", tables=("production", "mining_rights", "prices"))
+          subject_type="right", tables=("production", "mining_rights", "prices"),
+          scope=PEER_GROUP)
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """A mining right declares more fine metal in a year than its authorized ore capacity could yield at
     the richest grade plausible for its scale, or an implied grade far above its peers': the right's

@@ -18,7 +18,8 @@ Coverage guard: a right is judged only where the satellite layer covers it, i.e.
 of the period lies within about `coverage_km` (a box in degrees around the right, a coarse guard
 on purpose: the grid cells of that size around the right's cell); elsewhere silence means "no
 imagery", not "no mining". Rights without geometry, or
-outside coverage, are skipped and counted in every alert's evidence and in the log.
+outside coverage, are skipped and counted in the log (not in each alert's evidence: run-wide counts
+would change every alert's evidence whenever any other right's data arrives).
 
 Score: 0.5 + 0.4 × min(1, declared kg / `full_score_kg`) (+0.1 when the right declared every
 month of its span). Value at risk: declared fine gold × the year's reference price (the metal
@@ -39,6 +40,7 @@ from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters
 from filon.detect.prices import yearly_price_sql
+from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 from filon.geo.projection import metres_to_degrees, to_equal_area, zone_center, zone_key
 
@@ -95,7 +97,8 @@ def _coverage(dets, det_dates: np.ndarray, geoms: np.ndarray, w0: np.ndarray, w1
 
 
 @detector("production_without_disturbance", version="1.0", title="Production without disturbance",
-          subject_type="right", tables=("production", "mining_rights", "detections", "prices"))
+          subject_type="right", tables=("production", "mining_rights", "detections", "prices"),
+          scope=Scope({"production": ("t.right_id",)}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """A surface-mining right (alluvial or open pit, by its scale and regime) declares production while
     no mining disturbance is detected on or near it in that period: its papers may be giving a legal
@@ -161,11 +164,9 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     covered = _coverage(dets, det_dates, geoms[blind], w0[blind], w1[blind], p.coverage_km * 1000.0)
     covered = {k: n for k, n in zip(blind, covered) if n}
     uncovered = [k for k in blind if not covered.get(k)]
-    if uncovered:
-        log.info("production_without_disturbance: %d producing rights lie outside the detections' coverage",
-                 len(uncovered))
-    skipped = {"without_geometry": len(no_geometry), "without_geometry_ids": no_geometry[:10],
-               "out_of_scope_scale_or_regime": out_of_scope, "outside_detection_coverage": len(uncovered)}
+    log.info("production_without_disturbance: skipped %d right(s) without geometry (%s), %d out of scope "
+             "(scale or regime), %d outside the detections' coverage", len(no_geometry), ", ".join(no_geometry[:10]),
+             out_of_scope, len(uncovered))
     alerts = []
     for k in blind:
         if not covered.get(k):
@@ -193,7 +194,7 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
                 "production_records": pr["records"], "window": [w0[k], w1[k]], "buffer_m": p.buffer_m,
                 "detections_within_buffer": 0, "detections_nearby_for_coverage": covered[k],
                 "coverage_km": p.coverage_km, "right_area_ha": round(float(rights.area_ha[i]), 3),
-                "geometry_repaired": rid in rights.repaired, "skipped_rights": skipped,
+                "geometry_repaired": rid in rights.repaired,
                 "sources": [t.lineage("mining_rights", rid, row)],
             }))
     return alerts

@@ -14,6 +14,7 @@ from typing import Any
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
+from filon.detect.incremental import Scope
 from filon.detect.parameters import Parameters, defaults
 
 #: Modules under `filon.detect` that register detectors.
@@ -36,6 +37,8 @@ class Detector:
     params: str
     tables: tuple[str, ...]
     run: DetectFn
+    #: How its alerts localise to subjects, for incremental runs (None: always re-run in full).
+    scope: Scope | None = None
 
     def defaults(self) -> Parameters:
         """This detector's default parameters (its section of parameters.yaml)."""
@@ -46,14 +49,14 @@ _REGISTRY: dict[str, Detector] = {}
 
 
 def detector(code: str, *, version: str, title: str, subject_type: str, tables: tuple[str, ...],
-             params: str | None = None) -> Callable[[DetectFn], DetectFn]:
+             params: str | None = None, scope: Scope | None = None) -> Callable[[DetectFn], DetectFn]:
     """Register `fn` as the detector of typology `code`. The docstring becomes its description."""
     def wrap(fn: DetectFn) -> DetectFn:
         if code in _REGISTRY and _REGISTRY[code].run is not fn:
             raise ValueError(f"two detectors registered for typology {code!r}")
         _REGISTRY[code] = Detector(code=code, version=version, title=title,
                                    description=" ".join((fn.__doc__ or "").split()), subject_type=subject_type,
-                                   params=params or code, tables=tables, run=fn)
+                                   params=params or code, tables=tables, run=fn, scope=scope)
         return fn
     return wrap
 

@@ -12,20 +12,21 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from filon import __version__
+from filon.detect import incremental
 from filon.detect.alerts import Alert, sort_key
 from filon.detect.context import DetectContext
-from filon.engine.base import engine_for
-from filon.detect.output import write_csv, write_json, write_parquet
 from filon.detect.history import CHANGE_COLUMNS, compare, previous_alerts
+from filon.detect.output import write_csv, write_json, write_parquet
 from filon.detect.parameters import load_overrides, resolve
 from filon.detect.registry import Detector, all_detectors
-from filon.risk.output import write_risk
+from filon.engine.base import engine_for
 from filon.errors import UsageError
+from filon.risk.output import write_risk
 from filon.standard.model import load_standard
 from filon.store.workspace import MANIFEST, Workspace
 
@@ -44,6 +45,11 @@ class AnalysisResult:
     #: New, changed and resolved alerts since the previous run into the same folder (empty on a first run).
     changes: list[dict[str, Any]] = field(default_factory=list)
     first_run: bool = True
+    #: Detectors whose alerts were taken from the last run's state (nothing they read had changed).
+    reused: list[str] = field(default_factory=list)
+    #: Detectors run only on the subjects the new batches touch (the others' alerts kept).
+    scoped: list[str] = field(default_factory=list)
+    risk_reused: bool = False
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -58,7 +64,9 @@ def open_source(source: Path, progress: Progress, tmp: Path) -> Workspace:
         return Workspace(source)
     if not source.exists():
         raise UsageError(f"{source} does not exist. Give a workspace (made by 'filon ingest') or a package folder.")
-    from filon.ingest.load import ingest_package  # a package folder needs validating first
+    from filon.ingest.load import (
+        ingest_package,  # a package folder needs validating first
+    )
 
     progress(f"{source} is a package folder: validating and loading it into a temporary workspace")
     ingest_package(source, tmp / "workspace", progress=progress)
@@ -77,9 +85,12 @@ def select_detectors(codes: list[str] | None) -> list[Detector]:
 
 def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None, engine: str = "duckdb",
                  ground_truth: list[dict[str, Any]] | None = None, params: Path | None = None,
-                 progress: Progress = lambda _m: None) -> AnalysisResult:
+                 full: bool = False, progress: Progress = lambda _m: None) -> AnalysisResult:
     """Run the chosen detectors (all by default) with the default thresholds, or those of
-    `params` (a YAML file of overrides, see parameters.yaml), and write alerts and the report."""
+    `params` (a YAML file of overrides, see parameters.yaml), and write alerts and the report.
+
+    A detector whose inputs have not changed since the last run into `out` is not run again
+    (see `filon.detect.incremental`); `full` runs everything regardless."""
     chosen = select_detectors(detectors)
     overrides = load_overrides(params) if params else {}
     out.mkdir(parents=True, exist_ok=True)
@@ -88,18 +99,45 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
         ws = open_source(Path(source), progress, tmp)
         ctx = DetectContext(engine_for(engine, ws))
         result = AnalysisResult(out=out, alerts=[])
+        prints = incremental.fingerprints(ws)
+        last = None if full else incremental.load_state(out, ws)
+        state = incremental.RunState(workspace=str(ws.path.resolve()),
+                                     detectors=dict(last.detectors) if last else {})
         for det in chosen:
-            progress(f"running {det.code}")
-            try:
-                found = det.run(ctx, resolve(det.params, overrides))
-            except Exception as err:  # one broken detector must not hide the others' findings
-                result.failures[det.code] = f"{type(err).__name__}: {err}"
-                found = []
+            p = resolve(det.params, overrides)
+            pkey = incremental.params_key(p)
+            found = last.reusable(det.code, det.version, pkey, prints) if last else None
+            if found is not None:
+                progress(f"{det.code}: inputs unchanged since the last run, alerts reused")
+                result.reused.append(det.code)
+            else:
+                added = last.new_batches(det.code, det.version, pkey, prints, ws, det.scope) \
+                    if last and engine == "duckdb" else None
+                try:
+                    if added:
+                        progress(f"running {det.code} on the subjects of the new batches")
+                        found, reads = _run_scoped(det, p, ws, added, last.detectors[det.code])
+                        result.scoped.append(det.code)
+                    else:
+                        progress(f"running {det.code}")
+                        ctx.reads = set()
+                        found = det.run(ctx, p)
+                        reads = ctx.reads
+                    state.detectors[det.code] = incremental.DetectorState(
+                        det.version, pkey, incremental.input_key(reads, prints),
+                        [incremental.alert_state(a) for a in found])
+                except Exception as err:  # one broken detector must not hide the others' findings
+                    result.failures[det.code] = f"{type(err).__name__}: {err}"
+                    state.detectors.pop(det.code, None)
+                    found = []
+                finally:
+                    ctx.reads = None
             result.alerts.extend(found)
             result.detectors.append({"code": det.code, "version": det.version, "title": det.title,
                                      "description": det.description, "alerts": len(found),
                                      "overrides": overrides.get(det.params) or {},
                                      "failed": result.failures.get(det.code)})
+        state.batches = incremental.batches_by_table(ws)
         result.alerts.sort(key=sort_key)
         rows = [a.to_row() for a in result.alerts]
         previous = previous_alerts(out)
@@ -110,24 +148,71 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
         write_csv(tmp / "alerts.csv", rows)
         write_parquet(tmp / "alerts.parquet", rows)
         write_json(tmp / "alerts.json", rows)
-        progress("scoring risk")
-        try:
-            write_risk(ctx, result.alerts, tmp, resolve("risk", overrides), decisions=ws.path / "derived" / "triage.csv")
-        except Exception as err:  # the alerts stand without the ranking; say so rather than lose them
-            result.failures["risk scoring"] = f"{type(err).__name__}: {err}"
-            for name in ("risk.csv", "indicators.csv"):
-                (tmp / name).write_text("", encoding="utf-8")
+        _score_risk(ctx, ws, rows, result, tmp, resolve("risk", overrides), prints,
+                    last.risk if last else None, state, progress)
         progress("writing the report")
         try:
             _write_report(tmp / "report.html", rows, ws, source, result, ground_truth, ctx)
         finally:
             ctx.engine.close()
+        incremental.drop_state(out)  # until the outputs it describes are in place
         for name in OUTPUT_FILES:
             os.replace(tmp / name, out / name)
         if (tmp / "risk_calibration.json").exists():
             os.replace(tmp / "risk_calibration.json", out / "risk_calibration.json")
+        if (Path(source) / MANIFEST).exists():  # a throw-away workspace has nothing to follow
+            incremental.save_state(state, tmp, out)
         shutil.rmtree(tmp / "workspace", ignore_errors=True)
     return result
+
+
+def _run_scoped(det: Detector, p: Any, ws: Workspace, added: dict[str, set[str]],
+                last: incremental.DetectorState) -> tuple[list[Alert], set[str]]:
+    """Run `det` on the rows of the subjects the new batches touch; keep the last run's alerts
+    about every other subject."""
+    from filon.engine.duckdb import DuckDBEngine
+
+    assert det.scope is not None
+    con, keys = incremental.scoped_connection(ws, det.scope, added)
+    scoped = DetectContext(DuckDBEngine(con), reads=set())
+    try:
+        fresh = [a for a in det.run(scoped, p) if det.scope.alert_key(a) in keys]
+    finally:
+        con.close()
+    kept = [a for a in (Alert(**x) for x in last.alerts) if det.scope.alert_key(a) not in keys]
+    return kept + fresh, scoped.reads | set(last.inputs)
+
+
+def _score_risk(ctx: DetectContext, ws: Workspace, rows: list[dict[str, Any]], result: AnalysisResult, tmp: Path,
+                p: Any, prints: dict[str, str], last: dict[str, Any] | None, state: incremental.RunState,
+                progress: Progress) -> None:
+    """risk.csv and indicators.csv: taken from the last run when its alerts, the tables the
+    ranking read, its parameters and the triage decisions are all unchanged; computed otherwise."""
+    decisions = ws.path / "derived" / "triage.csv"
+    key = {"params": incremental.params_key(p), "alerts": incremental.params_key({"rows": rows}),
+           "triage": incremental.file_key(decisions)}
+    if last and all(last.get(k) == v for k, v in key.items()) \
+            and incremental.input_key(list(last.get("inputs", {})), prints) == last.get("inputs") \
+            and all((result.out / name).exists() for name in ("risk.csv", "indicators.csv")):
+        progress("risk: alerts and inputs unchanged since the last run, ranking reused")
+        for name in ("risk.csv", "indicators.csv", "risk_calibration.json"):
+            if (result.out / name).exists():
+                shutil.copyfile(result.out / name, tmp / name)
+        result.risk_reused = True
+        state.risk = last
+        return
+    progress("scoring risk")
+    ctx.reads = set()
+    try:
+        write_risk(ctx, result.alerts, tmp, p, decisions=decisions)
+        state.risk = {**key, "inputs": incremental.input_key(ctx.reads, prints)}
+    except Exception as err:  # the alerts stand without the ranking; say so rather than lose them
+        result.failures["risk scoring"] = f"{type(err).__name__}: {err}"
+        state.risk = None
+        for name in ("risk.csv", "indicators.csv"):
+            (tmp / name).write_text("", encoding="utf-8")
+    finally:
+        ctx.reads = None
 
 
 def score_ground_truth(alerts: list[Alert], truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -152,7 +237,7 @@ def _write_report(path: Path, rows: list[dict[str, Any]], ws: Workspace, source:
 
     alerts = [{**r, "evidence": json.loads(r["evidence"])} for r in rows]
     context = {
-        "title": "filon analysis", "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "title": "filon analysis", "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": str(source), "standard_version": load_standard().version, "filon_version": __version__,
         "row_counts": ws.row_counts(), "detectors": result.detectors,
         "files": {k: v for k, v in OUTPUT_FILES.items() if k != "report.html"},

@@ -10,7 +10,9 @@ that value a buyer normally pays for the product:
 A declaration fires when its declared value is more than `margin` below (undervaluation) or
 above (overvaluation) that expectation. Fine mass, when not declared, is estimated from the
 lot's assays (grade × net mass) or, for bullion, net mass × 0.995; other declarations without a
-fine mass cannot be valued and are counted in every alert's `coverage` evidence (and logged).
+fine mass cannot be valued and are counted in the log. (Those run-wide counts are not put in each
+alert's evidence: an alert's evidence is about its declaration, and counts of all declarations would
+change it whenever any other declaration arrives, so every alert would look changed after each batch.)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from filon.detect.context import DetectContext
 from filon.detect._supply import HS_COMMODITY
 from filon.detect.prices import UNITS_PER_KG
 from filon.detect.parameters import Parameters
+from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 
 log = logging.getLogger(__name__)
@@ -124,7 +127,6 @@ def _detect(ctx: DetectContext, p: Parameters, typology: str) -> list[Alert]:
                 "price_source": r["price_source"], "metal_value_usd": round(contained, 2),
                 "payable_share": r["payable_share"], "expected_value_usd": round(expected, 2),
                 "value_to_metal_ratio": round(ratio, 4), "deviation": round(deviation, 4), "margin": p.margin,
-                "coverage": coverage,
                 "sources": [{"table": "exports", "id": r["declaration_id"], "file": r["_source_file"],
                              "row": r["_source_row"]}],
             }))
@@ -132,10 +134,12 @@ def _detect(ctx: DetectContext, p: Parameters, typology: str) -> list[Alert]:
 
 
 _TABLES = ("exports", "prices", "assays")
+#: A declaration's valuation rests on its own row, its lot's assays and the reference prices.
+BY_DECLARATION = Scope({"exports": ("t.declaration_id",)})
 
 
 @detector("undervaluation", version="1.0", title="Undervalued export declaration", subject_type="declaration",
-          tables=_TABLES, params="valuation")
+          tables=_TABLES, params="valuation", scope=BY_DECLARATION)
 def detect_undervaluation(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An export declaration is valued far below its fine metal content at the reference price (after
     the deductions normally paid for its product): profit or metal moved out of sight, or a mass
@@ -144,7 +148,7 @@ def detect_undervaluation(ctx: DetectContext, p: Parameters) -> list[Alert]:
 
 
 @detector("overvaluation", version="1.0", title="Overvalued export declaration", subject_type="declaration",
-          tables=_TABLES, params="valuation")
+          tables=_TABLES, params="valuation", scope=BY_DECLARATION)
 def detect_overvaluation(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An export declaration is valued far above its fine metal content at the reference price: money
     entering the country dressed as export proceeds, or a fine mass understated to hide metal."""

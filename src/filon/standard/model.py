@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from filon import yamlio
+
 STANDARD_VERSION = "0.1"
 
 #: Column types understood by the validator; see `filon.standard.types`.
@@ -143,7 +145,7 @@ def load_standard() -> Standard:
     raw = {}
     for entry in folder.iterdir():
         if entry.name.endswith(".yaml"):
-            data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+            data = yamlio.safe_load(entry.read_text(encoding="utf-8"))
             raw[data["name"]] = _table(data)
     order = [n for n in TABLE_ORDER if n in raw] + sorted(set(raw) - set(TABLE_ORDER))
     std = Standard(version=STANDARD_VERSION, tables={n: raw[n] for n in order})

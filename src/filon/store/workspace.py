@@ -146,13 +146,14 @@ class Workspace:
     def files(self, table: str) -> list[Path]:
         return [self.path / b.parquet for b in self.batches if b.table == table]
 
-    def table_sql(self, table: Table) -> str:
-        """SQL reading every batch of `table` with its lineage, or an empty typed relation.
+    def table_sql(self, table: Table, only: set[str] | None = None) -> str:
+        """SQL reading every batch of `table` (or those of the batch ids in `only`) with its
+        lineage, or an empty typed relation.
 
         Batch files are stored in file order, so a row's source row is its position in the
         Parquet file plus the batch's offset; lineage costs no storage and no write time.
         """
-        batches = [b for b in self.batches if b.table == table.name]
+        batches = [b for b in self.batches if b.table == table.name and (only is None or b.batch_id in only)]
         if batches:
             parts = [f"SELECT * EXCLUDE (file_row_number), {sql_literal(b.batch_id)} AS _batch_id, "
                      f"{sql_literal(b.source_file)} AS _source_file, file_row_number + {b.row_offset} AS _source_row "

@@ -1,0 +1,223 @@
+"""Incremental analysis: reuse what the last run into the same folder computed, when its inputs
+have not changed.
+
+A new batch usually touches one or two tables (a month of customs declarations, a production
+report). Re-running the twenty detectors on everything to find what the batch changed wastes the
+analyst's time, so each run leaves, beside its outputs, a small state (`OUT/.filon-state/`):
+for every detector, the tables it actually read (recorded from its SQL as it ran, not declared
+by hand, so a detector that starts reading a new table is tracked without anyone remembering to
+say so), a fingerprint of those tables (their batch ids), its version and its parameters, and
+its alerts at full precision. On the next run a detector whose fingerprint is unchanged is not
+run: its alerts are taken from the state. A detector is a deterministic function of the tables
+it reads and its parameters, so this gives the alerts a full run would give (tested against
+full runs). Anything that cannot be matched (a batch removed, another filon version, different
+parameters, a detector that failed last time, a damaged state) is simply run again.
+
+When a detector's inputs did change, and only by new batches, a detector that declares a
+`Scope` runs again on the rows of the subjects those batches touch: for each changed table the
+scope names the expressions that tie a row to a subject (an export to its exporter, a trade to
+its seller and its buyer); the new rows' keys select every row, old or new, of those subjects in
+the changed tables (the other tables stay whole), the detector runs on that, and its alerts for
+those subjects replace the last run's, the others' being kept. That is exact when an alert about a
+subject depends on the changed tables only through that subject's rows, which each scope states
+and `tests/detect/test_incremental.py` checks against full runs on random batches. Scoped runs
+need DuckDB (the default engine); on Spark the detector runs in full.
+
+The risk ranking is reused the same way when neither the alerts nor the tables it read moved.
+`filon analyze --full` ignores the state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from filon import __version__
+from filon.detect.alerts import Alert, _json_default
+from filon.store.workspace import DERIVED, Workspace
+
+STATE_DIR = ".filon-state"
+STATE_FILE = "state.json"
+FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def _table_pattern() -> re.Pattern[str]:
+    from filon.standard.model import load_standard
+
+    names = sorted({t.name for t in load_standard()} | set(DERIVED), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+
+
+def tables_in(sql: str) -> set[str]:
+    """The standard's (and derived) tables a query may read: every table name written as a word.
+
+    A superset on purpose (a column alias or a string equal to a table name counts too): reading
+    one table too many only costs a re-run, missing one would reuse stale alerts.
+    """
+    return set(_table_pattern().findall(sql))
+
+
+def fingerprints(ws: Workspace) -> dict[str, str]:
+    """Per table, a digest of the batches it is made of (ids and content hashes); per derived
+    table, of its file's size and modification time. Tables without rows have the digest of nothing."""
+    parts: dict[str, list[str]] = {}
+    for b in ws.batches:
+        parts.setdefault(b.table, []).append(f"{b.batch_id}:{b.sha256}:{b.rows}")
+    out = {t: _digest(sorted(v)) for t, v in parts.items()}
+    for name, file in DERIVED.items():
+        path = ws.path / file
+        if path.exists():
+            st = path.stat()
+            out[name] = _digest([str(st.st_size), str(st.st_mtime_ns)])
+    return out
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:24]
+
+
+def input_key(tables: set[str] | list[str], prints: dict[str, str]) -> dict[str, str]:
+    """The fingerprint of the tables a step read ("" for a table with no rows)."""
+    return {t: prints.get(t, "") for t in sorted(tables)}
+
+
+def file_key(path: Path) -> str:
+    """A side file's fingerprint (size and modification time; "" when absent)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    return _digest([str(st.st_size), str(st.st_mtime_ns)])
+
+
+def params_key(values: Any) -> str:
+    return _digest([json.dumps(dict(values), sort_keys=True, default=str)])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How a detector's alerts localise: `keys[table]` are SQL expressions over a row of `table`
+    (alias `t`) giving the subject keys the row belongs to; `alert_key` gives an alert's key
+    (its subject id unless said otherwise, e.g. a peer group for detectors comparing peers)."""
+
+    keys: dict[str, tuple[str, ...]]
+    alert_key: Callable[[Alert], str] = lambda a: a.subject_id
+
+
+@dataclass
+class DetectorState:
+    version: str
+    params: str
+    inputs: dict[str, str]
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class RunState:
+    """What one run leaves for the next one into the same folder."""
+
+    filon_version: str = __version__
+    workspace: str = ""
+    detectors: dict[str, DetectorState] = field(default_factory=dict)
+    risk: dict[str, Any] | None = None
+    #: Batch ids per table when the state was written: what is new since is what a scope runs on.
+    batches: dict[str, list[str]] = field(default_factory=dict)
+
+    def reusable(self, code: str, version: str, params: str, prints: dict[str, str]) -> list[Alert] | None:
+        """The alerts `code` found last time, when nothing it depends on has changed; else None."""
+        st = self.detectors.get(code)
+        if st is None or st.version != version or st.params != params:
+            return None
+        if input_key(list(st.inputs), prints) != st.inputs:
+            return None
+        return [Alert(**a) for a in st.alerts]
+
+    def new_batches(self, code: str, version: str, params: str, prints: dict[str, str], ws: Workspace,
+                    scope: Scope | None) -> dict[str, set[str]] | None:
+        """The batches added since the last run to each table `code` read, when they are the only
+        change and `scope` covers every changed table (so a scoped run is exact); else None."""
+        st = self.detectors.get(code)
+        if scope is None or st is None or st.version != version or st.params != params:
+            return None
+        now = batches_by_table(ws)
+        added: dict[str, set[str]] = {}
+        for table, fp in st.inputs.items():
+            if prints.get(table, "") == fp:
+                continue
+            before = set(self.batches.get(table, ()))
+            if table not in scope.keys or not before <= set(now.get(table, ())):
+                return None  # a table the scope does not cover, or a batch removed: run in full
+            added[table] = set(now.get(table, ())) - before
+        return added or None
+
+
+def batches_by_table(ws: Workspace) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for b in ws.batches:
+        out.setdefault(b.table, []).append(b.batch_id)
+    return out
+
+
+def scoped_connection(ws: Workspace, scope: Scope, added: dict[str, set[str]]) -> tuple[Any, set[str]]:
+    """A DuckDB connection where each changed table holds only the rows of the subjects its new
+    batches touch (every other table whole), and those subjects' keys."""
+    from filon.standard.model import load_standard
+
+    std = load_standard()
+    con = ws.connect()
+    parts = [f"SELECT CAST({expr} AS VARCHAR) AS k FROM ({ws.table_sql(std.tables[table], only=ids)}) t"
+             for table, ids in added.items() for expr in scope.keys[table]]
+    con.execute(f"CREATE TEMP TABLE _scope AS SELECT DISTINCT k FROM ({' UNION ALL '.join(parts)}) WHERE k IS NOT NULL")
+    keys = {r[0] for r in con.execute("SELECT k FROM _scope").fetchall()}
+    for table in added:
+        where = " OR ".join(f"CAST({expr} AS VARCHAR) IN (SELECT k FROM _scope)" for expr in scope.keys[table])
+        con.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM ({ws.table_sql(std.tables[table])}) t '
+                    f"WHERE {where}")
+    return con, keys
+
+
+def alert_state(alert: Alert) -> dict[str, Any]:
+    """An alert at full precision, JSON-safe (evidence as the alert row would write it)."""
+    row = asdict(alert)
+    row["evidence"] = json.loads(json.dumps(alert.evidence, ensure_ascii=False, sort_keys=True, default=_json_default))
+    return row
+
+
+def load_state(out: Path, ws: Workspace) -> RunState | None:
+    """The state the last run left in `out`, if it was made by this filon on this workspace."""
+    try:
+        data = json.loads((out / STATE_DIR / STATE_FILE).read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("filon_version") != __version__:
+            return None
+        if data.get("workspace") != str(ws.path.resolve()):
+            return None
+        detectors = {c: DetectorState(**d) for c, d in data["detectors"].items()}
+        return RunState(data["filon_version"], data["workspace"], detectors, data.get("risk"),
+                        {t: list(v) for t, v in data.get("batches", {}).items()})
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no state, or a damaged one: run everything
+
+
+def save_state(state: RunState, tmp: Path, out: Path) -> None:
+    """Write the state beside the outputs (after them: a state never describes outputs that are not there)."""
+    folder = out / STATE_DIR
+    folder.mkdir(exist_ok=True)
+    data = {"format": FORMAT, "filon_version": state.filon_version, "workspace": state.workspace,
+            "detectors": {c: asdict(d) for c, d in state.detectors.items()}, "risk": state.risk,
+            "batches": state.batches}
+    staged = tmp / STATE_FILE
+    staged.write_text(json.dumps(data, ensure_ascii=False, default=_json_default), encoding="utf-8")
+    os.replace(staged, folder / STATE_FILE)
+
+
+def drop_state(out: Path) -> None:
+    """Forget the last run's state (a run that could not record its own must not leave an older one)."""
+    (out / STATE_DIR / STATE_FILE).unlink(missing_ok=True)

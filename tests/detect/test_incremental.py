@@ -1,0 +1,151 @@
+"""Incremental analysis gives the alerts a full run gives.
+
+A demo region is split: some rows of one table are held back as a new batch. The rest is
+ingested and analysed (the "last run"), the batch is ingested, and the workspace is analysed
+twice from copies of the last run's folder: incrementally (reusing and scoping) and with
+`full=True`. Both must give the same alerts; the incremental run must actually have reused and
+scoped detectors (or the test would prove nothing).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from filon.demo import generate_region
+from filon.detect import all_detectors
+from filon.detect.context import DetectContext
+from filon.detect.incremental import load_state
+from filon.detect.runner import run_analysis
+from filon.engine.base import engine_for
+from filon.ingest.load import ingest_package
+from filon.store.workspace import Workspace
+
+#: (table held back, share of its rows, how they are picked, detectors that must run scoped)
+CASES = [
+    ("exports", 0.03, "random", {"undervaluation", "overvaluation", "content_misdeclaration"}),
+    ("trades", 0.02, "latest", {"mass_balance_break", "export_without_supply", "inactive_right_production"}),
+    ("production", 0.02, "random", {"production_over_capacity", "production_without_disturbance",
+                                    "inactive_right_production"}),
+    ("inputs", 0.05, "random", {"input_overuse"}),
+]
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("incremental-region")
+    generate_region(root / "package", seed=11, scale=0.3)
+    (root / "package" / "ground_truth.csv").unlink()
+    return root / "package"
+
+
+def split(src: Path, dest: Path, table: str, share: float, how: str, seed: int = 5) -> tuple[Path, Path]:
+    base, batch = dest / "base", dest / "batch"
+    shutil.copytree(src, base)
+    batch.mkdir()
+    with open(src / f"{table}.csv", newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    n = max(1, int(len(rows) * share))
+    if how == "latest":
+        key = "date" if "date" in fields else "period"
+        held = set(sorted(range(len(rows)), key=lambda i: (rows[i][key], i))[-n:])
+    else:
+        held = set(random.Random(seed).sample(range(len(rows)), n))
+    for folder, keep in ((base, lambda i: i not in held), (batch, lambda i: i in held)):
+        with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=fields)
+            w.writeheader()
+            w.writerows(r for i, r in enumerate(rows) if keep(i))
+    return base, batch
+
+
+def close(a: Any, b: Any) -> bool:
+    """Equal, numbers up to summation-order noise (DuckDB's parallel sums differ in the last bits)."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(a, b, rel_tol=1e-6, abs_tol=2e-3)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def by_id(out: Path) -> dict[str, dict[str, Any]]:
+    rows = json.loads((out / "alerts.json").read_text(encoding="utf-8"))
+    return {r["alert_id"]: r for r in rows}
+
+
+@pytest.mark.parametrize("table,share,how,scoped", CASES, ids=[c[0] for c in CASES])
+def test_incremental_equals_full(region: Path, tmp_path: Path, table: str, share: float, how: str,
+                                 scoped: set[str]) -> None:
+    base, batch = split(region, tmp_path, table, share, how)
+    ws, last = tmp_path / "ws", tmp_path / "last"
+    ingest_package(base, ws)
+    run_analysis(ws, last)
+    ingest_package(batch, ws)
+    results = {}
+    for mode in ("incremental", "full"):
+        shutil.copytree(last, tmp_path / mode)
+        results[mode] = run_analysis(ws, tmp_path / mode, full=mode == "full")
+    inc, full = by_id(tmp_path / "incremental"), by_id(tmp_path / "full")
+    assert inc.keys() == full.keys(), (sorted(inc.keys() - full.keys()), sorted(full.keys() - inc.keys()))
+    differ = [k for k in inc if not close({c: inc[k][c] for c in ("score", "value_at_risk_usd", "evidence", "explanation")},
+                                          {c: full[k][c] for c in ("score", "value_at_risk_usd", "evidence", "explanation")})]
+    assert not differ, [(inc[k]["typology"], inc[k]["subject_id"]) for k in differ]
+    r = results["incremental"]
+    assert scoped <= set(r.scoped), r.scoped
+    assert r.reused and not results["full"].reused
+    assert not r.failures
+
+
+def test_unchanged_workspace_reuses_everything(region: Path, tmp_path: Path) -> None:
+    ingest_package(region, tmp_path / "ws")
+    first = run_analysis(tmp_path / "ws", tmp_path / "out")
+    again = run_analysis(tmp_path / "ws", tmp_path / "out")
+    assert sorted(again.reused) == sorted(d["code"] for d in first.detectors)
+    assert again.risk_reused and not again.changes
+    assert [a.alert_id for a in again.alerts] == [a.alert_id for a in first.alerts]
+    assert (tmp_path / "out" / "risk.csv").read_text() != ""
+
+
+def test_other_parameters_or_damaged_state_run_again(region: Path, tmp_path: Path) -> None:
+    ingest_package(region, tmp_path / "ws")
+    run_analysis(tmp_path / "ws", tmp_path / "out")
+    params = tmp_path / "p.yaml"
+    params.write_text("valuation:\n  margin: 0.3\n", encoding="utf-8")
+    changed = run_analysis(tmp_path / "ws", tmp_path / "out", params=params)
+    assert "undervaluation" not in changed.reused and "displacement" in changed.reused
+    (tmp_path / "out" / ".filon-state" / "state.json").write_text("{not json", encoding="utf-8")
+    assert load_state(tmp_path / "out", Workspace(tmp_path / "ws")) is None
+    assert not run_analysis(tmp_path / "ws", tmp_path / "out").reused
+
+
+def test_recorded_reads_do_not_depend_on_shared_caches(region: Path, tmp_path: Path) -> None:
+    """A detector run after the others (caches warm) must record the tables it reads exactly as
+    when run alone (caches cold); otherwise a cache would hide an input from incremental runs."""
+    ingest_package(region, tmp_path / "ws")
+    ws = Workspace(tmp_path / "ws")
+    warm_ctx = DetectContext(engine_for("duckdb", ws))
+    warm: dict[str, set[str]] = {}
+    try:
+        for code, det in all_detectors().items():
+            warm_ctx.reads = set()
+            det.run(warm_ctx, det.defaults())
+            warm[code] = warm_ctx.reads
+    finally:
+        warm_ctx.engine.close()
+    for code, det in all_detectors().items():
+        cold_ctx = DetectContext(engine_for("duckdb", ws), reads=set())
+        try:
+            det.run(cold_ctx, det.defaults())
+        finally:
+            cold_ctx.engine.close()
+        assert warm[code] == cold_ctx.reads, code

@@ -200,6 +200,12 @@ def _score_risk(ctx: DetectContext, ws: Workspace, rows: list[dict[str, Any]], r
                 shutil.copyfile(result.out / name, tmp / name)
         result.risk_reused = True
         state.risk = last
+        try:
+            from filon.risk.output import reuse_result
+
+            reuse_result(ctx, result.alerts, tmp)  # the report's risk section shows it without recomputing
+        except (OSError, ValueError, KeyError):
+            pass  # the section computes it then
         return
     progress("scoring risk")
     ctx.reads = set()

@@ -23,8 +23,6 @@ The node's score in a period is the weighted mean of the indicators, each divide
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,97 +67,100 @@ def _period_sql(column: str, p: Parameters) -> str:
     return f"strftime({column}, '%Y')" if p.indicator_period == "year" else f"strftime({column}, '%Y-%m')"
 
 
-def _flows(ctx: DetectContext, p: Parameters) -> dict[str, list[dict[str, Any]]]:
-    """Records per source with (node keys, period, actor, value, fine kg, price ratio, alert key)."""
+def _flows(p: Parameters) -> dict[str, str]:
+    """SQL per node kind of the records flowing through its nodes: sid (the node), country, period,
+    actor_id, value_usd, fine_kg, ratio (price paid per fine kg against the reference price) and
+    `key`, the id an alert names (a declaration, or the right the metal comes from)."""
     valuation = defaults("valuation")
     decl, age = declarations_sql(valuation), valuation.max_price_age_days
-    exports = ctx.query(f"""
+    exports = f"""
         WITH v AS ({decl})
-        SELECT v.declaration_id AS record_id, v.country, e.customs_office, e.destination_country,
-               {_period_sql('v.date', p)} AS period, v.exporter_id AS actor_id, v.value_usd, v.fine_kg,
-               v.value_usd / nullif(v.fine_kg * v.usd_per_kg * v.payable_share, 0) AS ratio
-        FROM v JOIN exports e USING (declaration_id)""")
+        SELECT {{sid}} AS sid, v.country, {_period_sql('v.date', p)} AS period, v.exporter_id AS actor_id,
+               v.value_usd, v.fine_kg, v.value_usd / nullif(v.fine_kg * v.usd_per_kg * v.payable_share, 0) AS ratio,
+               v.declaration_id AS key
+        FROM v JOIN exports e USING (declaration_id)"""
     trades_rel = "(SELECT record_id AS declaration_id, commodity, date FROM trades)"
-    trades = ctx.query(f"""
-        SELECT f.facility_id, f.country, t.record_id, {_period_sql('t.date', p)} AS period, t.seller_id AS actor_id,
-               t.value_usd, t.fine_mass_kg AS fine_kg, t.origin_right_id,
-               t.value_usd / nullif(t.fine_mass_kg * px.usd_per_kg, 0) AS ratio
+    prod_rel = ("(SELECT record_id AS declaration_id, commodity, CAST(period || CASE WHEN length(period) = 4 "
+                "THEN '-12-31' ELSE '-01' END AS DATE) AS date FROM production)")
+    return {
+        "customs_office": exports.format(sid="e.customs_office"),
+        "country_pair": exports.format(sid="v.country || '>' || e.destination_country"),
+        "facility": f"""
+        SELECT f.facility_id AS sid, f.country, {_period_sql('t.date', p)} AS period, t.seller_id AS actor_id,
+               t.value_usd, t.fine_mass_kg AS fine_kg, t.value_usd / nullif(t.fine_mass_kg * px.usd_per_kg, 0) AS ratio,
+               t.origin_right_id AS key
         FROM facilities f JOIN trades t ON t.buyer_id = f.operator_id
         LEFT JOIN ({price_asof_sql(age, trades_rel)}) px ON px.declaration_id = t.record_id AND px.commodity = t.commodity
-        WHERE f.kind <> 'customs_office' AND f.operator_id IS NOT NULL""")
-    prod_rel = "(SELECT record_id AS declaration_id, commodity, CAST(period || CASE WHEN length(period) = 4 THEN '-12-31' ELSE '-01' END AS DATE) AS date FROM production)"
-    production = ctx.query(f"""
-        SELECT r.admin_area, r.country, pr.record_id, pr.right_id, coalesce(pr.producer_id, r.holder_id) AS actor_id,
-               left(pr.period, {4 if p.indicator_period == 'year' else 7}) AS period, pr.value_usd,
-               pr.fine_mass_kg AS fine_kg, pr.value_usd / nullif(pr.fine_mass_kg * px.usd_per_kg, 0) AS ratio
+        WHERE f.kind <> 'customs_office' AND f.operator_id IS NOT NULL""",
+        "admin_area": f"""
+        SELECT r.admin_area AS sid, r.country, left(pr.period, {4 if p.indicator_period == 'year' else 7}) AS period,
+               coalesce(pr.producer_id, r.holder_id) AS actor_id, pr.value_usd, pr.fine_mass_kg AS fine_kg,
+               pr.value_usd / nullif(pr.fine_mass_kg * px.usd_per_kg, 0) AS ratio, pr.right_id AS key
         FROM production pr JOIN mining_rights r USING (right_id)
         LEFT JOIN ({price_asof_sql(age, prod_rel)}) px ON px.declaration_id = pr.record_id AND px.commodity = pr.commodity
-        WHERE r.admin_area IS NOT NULL""")
-    return {"exports": exports, "trades": trades, "production": production}
+        WHERE r.admin_area IS NOT NULL""",
+    }
+
+
+def _in_list(values: set[str]) -> str:
+    """`x IN (...)` operand for a set of ids (quoted), or an impossible one for an empty set."""
+    if not values:
+        return "(NULL)"
+    return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(values)) + ")"
+
+
+def _node_sql(flows: str, high_risk: set[str], alerted: set[str]) -> str:
+    """Per node and period, the sums and medians the indicators need, computed by the engine.
+
+    "New" actors are those first seen, over this node kind's records, in the period; the usual
+    price ratio is the median of the period's records of this kind."""
+    return f"""
+    WITH f AS (SELECT * FROM ({flows}) x WHERE sid IS NOT NULL AND sid <> ''),
+    seen AS (SELECT actor_id, min(period) AS first_seen FROM f WHERE actor_id IS NOT NULL AND actor_id <> ''
+             GROUP BY actor_id),
+    usual AS (SELECT period, median(ratio) AS usual FROM f WHERE ratio > 0 GROUP BY period),
+    g AS (
+      SELECT f.sid, f.country, f.period, count(*) AS records, sum(coalesce(f.value_usd, 0)) AS value_usd,
+             sum(coalesce(f.fine_kg, 0)) AS fine_kg,
+             sum(CASE WHEN f.actor_id IN {_in_list(high_risk)} THEN coalesce(f.value_usd, 0) ELSE 0 END) AS risky,
+             sum(CASE WHEN s.first_seen = f.period THEN coalesce(f.value_usd, 0) ELSE 0 END) AS fresh,
+             median(CASE WHEN f.ratio > 0 AND u.usual > 0 THEN abs(f.ratio / u.usual - 1.0) END) AS dispersion,
+             avg(CASE WHEN f.key IN {_in_list(alerted)} THEN 1.0 ELSE 0.0 END) AS density
+      FROM f LEFT JOIN seen s ON s.actor_id = f.actor_id LEFT JOIN usual u ON u.period = f.period
+      GROUP BY f.sid, f.country, f.period)
+    SELECT g.*, lag(g.value_usd) OVER (PARTITION BY g.sid, g.country ORDER BY g.period) AS previous_value,
+           (SELECT min(period) FROM f) AS first_period
+    FROM g ORDER BY g.sid, coalesce(g.country, ''), g.period"""
 
 
 def compute_indicators(ctx: DetectContext, alerts: list[dict[str, Any]], actor_risk: dict[str, float],
                        p: Parameters) -> list[NodePeriod]:
-    """Every node's indicators for every period it has records in."""
-    flows = _flows(ctx, p)
+    """Every node's indicators for every period it has records in (sums and medians in SQL, so
+    national volumes of records never come into Python; only one row per node and period does)."""
     alerted_decl = {a["subject_id"] for a in alerts if a["subject_type"] == "declaration"}
     alerted_right = {a["subject_id"] for a in alerts if a["subject_type"] == "right"}
     mirror = {(a["subject_id"], str(a.get("period") or "")[:4]): float(a["score"]) for a in alerts
               if a["typology"] == "mirror_trade_gap"}
+    high_risk = {a for a, s in actor_risk.items() if s >= p.high_risk_threshold}
     out: list[NodePeriod] = []
-    for r in flows["exports"]:
-        r["alerted"] = r["record_id"] in alerted_decl
-    for r in flows["trades"]:
-        r["alerted"] = r["origin_right_id"] in alerted_right
-    for r in flows["production"]:
-        r["alerted"] = r["right_id"] in alerted_right
-    groups = [
-        ("customs_office", flows["exports"], lambda r: (r["customs_office"], r["country"])),
-        ("country_pair", flows["exports"], lambda r: (f"{r['country']}>{r['destination_country']}", r["country"])),
-        ("facility", flows["trades"], lambda r: (r["facility_id"], r["country"])),
-        ("admin_area", flows["production"], lambda r: (r["admin_area"], r["country"])),
-    ]
-    for subject_type, rows, key in groups:
-        extra = (lambda sid, period: mirror.get((sid, period[:4]), 0.0)) if subject_type == "country_pair" else None
-        out.extend(_nodes(subject_type, [r for r in rows if key(r)[0]], key, actor_risk, p, extra))
+    for subject_type, flows in _flows(p).items():
+        alerted = alerted_decl if subject_type in ("customs_office", "country_pair") else alerted_right
+        for r in ctx.query(_node_sql(flows, high_risk, alerted)):
+            total = r["value_usd"] or 0.0
+            node = NodePeriod(subject_type, str(r["sid"]), r["country"], r["period"], records=int(r["records"]),
+                              value_usd=float(total), fine_kg=float(r["fine_kg"] or 0.0))
+            extra = mirror.get((node.subject_id, node.period[:4]), 0.0) if subject_type == "country_pair" else 0.0
+            previous = r["previous_value"]
+            node.values = {
+                "high_risk_share": r["risky"] / total if total else None,
+                "dispersion": float(r["dispersion"]) if r["dispersion"] is not None else None,
+                "new_actor_share": (r["fresh"] / total if total else None) if r["period"] != r["first_period"] else None,
+                "alert_density": float(r["density"]) + extra,
+                "change": (total / previous - 1.0) if previous else None,
+            }
+            _score(node, p)
+            out.append(node)
     return out
-
-
-def _nodes(subject_type: str, rows: list[dict[str, Any]], key, actor_risk: dict[str, float], p: Parameters,
-           extra) -> list[NodePeriod]:
-    first_seen: dict[str, str] = {}
-    typical: dict[str, list[float]] = defaultdict(list)
-    for r in rows:
-        if r["actor_id"] and (r["actor_id"] not in first_seen or r["period"] < first_seen[r["actor_id"]]):
-            first_seen[r["actor_id"]] = r["period"]
-        if r["ratio"] and r["ratio"] > 0:
-            typical[r["period"]].append(r["ratio"])
-    usual = {period: statistics.median(v) for period, v in typical.items()}
-    first_period = min((r["period"] for r in rows), default=None)
-    grouped: dict[tuple[str, str | None, str], list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        sid, country = key(r)
-        grouped[(str(sid), country, r["period"])].append(r)
-    nodes: dict[tuple[str, str | None], list[NodePeriod]] = defaultdict(list)
-    for (sid, country, period), recs in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
-        node = NodePeriod(subject_type, sid, country, period, records=len(recs),
-                          value_usd=sum(r["value_usd"] or 0.0 for r in recs), fine_kg=sum(r["fine_kg"] or 0.0 for r in recs))
-        total = node.value_usd or 0.0
-        risky = sum(r["value_usd"] or 0.0 for r in recs if actor_risk.get(r["actor_id"], 0.0) >= p.high_risk_threshold)
-        fresh = sum(r["value_usd"] or 0.0 for r in recs if first_seen.get(r["actor_id"]) == period)
-        gaps = [abs(r["ratio"] / usual[period] - 1.0) for r in recs if r["ratio"] and r["ratio"] > 0 and usual.get(period)]
-        density = sum(1 for r in recs if r["alerted"]) / len(recs) + (extra(sid, period) if extra else 0.0)
-        previous = nodes[(sid, country)][-1] if nodes[(sid, country)] else None
-        node.values = {
-            "high_risk_share": risky / total if total else None,
-            "dispersion": statistics.median(gaps) if gaps else None,
-            "new_actor_share": (fresh / total if total else None) if period != first_period else None,
-            "alert_density": density,
-            "change": (total / previous.value_usd - 1.0) if previous and previous.value_usd else None,
-        }
-        _score(node, p)
-        nodes[(sid, country)].append(node)
-    return [n for periods in nodes.values() for n in periods]
 
 
 def _score(node: NodePeriod, p: Parameters) -> None:

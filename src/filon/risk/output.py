@@ -25,6 +25,7 @@ from filon.risk.calibration import rank_moves, read_decisions, recalibrate
 from filon.risk.contributions import alert_dicts
 from filon.risk.indicators import (
     INDICATOR_COLUMNS,
+    INDICATORS,
     NodePeriod,
     compute_indicators,
     node_scores,
@@ -91,6 +92,30 @@ def last_result(ctx: DetectContext, alerts: list[Any]) -> RiskResult | None:
     if _last.get("ctx") is ctx and _last.get("alerts") == len(alerts):
         return _last["result"]
     return None
+
+
+def reuse_result(ctx: DetectContext, alerts: list[Any], folder: Path) -> RiskResult:
+    """The result a previous run wrote into `folder` (risk.csv, indicators.csv), read back so the
+    report drawn on `ctx` shows it without recomputing (an incremental run that reused the ranking)."""
+    import csv
+
+    def num(v: str) -> float | None:
+        return None if v in ("", None) else float(v)
+
+    with open(folder / "risk.csv", newline="", encoding="utf-8") as fh:
+        rows = [{**r, "country": r["country"] or None, "risk_score": float(r["risk_score"]), "rank": int(r["rank"]),
+                 "reasons": json.loads(r["reasons"]) if r["reasons"] else []} for r in csv.DictReader(fh)]
+    periods = []
+    with open(folder / "indicators.csv", newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            node = NodePeriod(r["subject_type"], r["subject_id"], r["country"] or None, r["period"],
+                              records=int(r["records"]), value_usd=float(r["value_usd"]), fine_kg=float(r["fine_kg"]),
+                              values={k: num(r[k]) for k in INDICATORS}, score=float(r["score"]))
+            periods.append(node)
+    result = RiskResult(rows, {}, periods)
+    _last.clear()
+    _last.update(ctx=ctx, alerts=len(alerts), result=result)
+    return result
 
 
 def write_risk(ctx: DetectContext, alerts: list[Alert], out_dir: Path, params: Parameters | None = None,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from filon.engine.base import Engine
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -20,6 +23,7 @@ class DetectContext:
     _shared: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
     #: When a set, every query adds the tables it may read (see `filon.detect.incremental`).
     reads: set[str] | None = field(default=None, repr=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run `sql` and return rows as dicts."""
@@ -46,6 +50,15 @@ class DetectContext:
         if sql not in self._shared:
             self._shared[sql] = self.engine.query(sql)
         return self._shared[sql]
+
+    def memo(self, key: Any, compute: Callable[[], T], tables: tuple[str, ...]) -> T:
+        """`compute()` once per context (an ownership graph three detectors, the risk ranking and the
+        report all need). `tables` are what `compute` reads: recorded on every use, so a detector
+        served from the memo still declares its inputs. The value is shared: callers must not change it."""
+        self.uses(*tables)
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def count(self, table: str) -> int:
         return int(self.query(f'SELECT count(*) AS n FROM "{table}"')[0]["n"])

@@ -52,7 +52,10 @@ def load_graph(ctx: DetectContext, as_of: date | None = None,
     With neither, links valid at the end of the data (`data_end`); with no dated data at all,
     every link.
     """
-    if as_of is None and period is None:
-        as_of = data_end(ctx)
-    actors = ctx.query("SELECT actor_id, name, kind, country, incorporation_date, roles FROM actors")
-    return build_graph(_ownership_rows(ctx), actors, as_of=as_of, period=period)
+    def build() -> OwnershipGraph:
+        at = data_end(ctx) if as_of is None and period is None else as_of
+        actors = ctx.query("SELECT actor_id, name, kind, country, incorporation_date, roles FROM actors")
+        return build_graph(_ownership_rows(ctx), actors, as_of=at, period=period)
+
+    # Built once per analysis: opaque ownership, shared controllers, the risk ranking and the report share it.
+    return ctx.memo(("ownership_graph", as_of, period), build, ("trades", "exports", "ownership", "actors"))

@@ -149,3 +149,17 @@ def test_recorded_reads_do_not_depend_on_shared_caches(region: Path, tmp_path: P
         finally:
             cold_ctx.engine.close()
         assert warm[code] == cold_ctx.reads, code
+
+
+def test_report_sections_are_redrawn_when_their_tables_or_the_alerts_change() -> None:
+    from markupsafe import Markup
+
+    from filon.report.sections import Section, SectionCache
+
+    drawn = Section(key="supply", title="Supply", intro="i", html=Markup("<svg></svg>"))
+    first = SectionCache("alerts-1", {"exports": "a", "imports": "b"})
+    first.put("supply", drawn, {"exports", "imports"})
+    same = SectionCache("alerts-1", {"exports": "a", "imports": "b", "trades": "new"}, previous=first.entries)
+    assert same.get("supply") == drawn  # a table it did not read changed
+    assert SectionCache("alerts-1", {"exports": "changed", "imports": "b"}, previous=first.entries).get("supply") is None
+    assert SectionCache("alerts-2", {"exports": "a", "imports": "b"}, previous=first.entries).get("supply") is None

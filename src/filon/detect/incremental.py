@@ -130,6 +130,8 @@ class RunState:
     risk: dict[str, Any] | None = None
     #: Batch ids per table when the state was written: what is new since is what a scope runs on.
     batches: dict[str, list[str]] = field(default_factory=dict)
+    #: Report sections as drawn, with what they read (see `filon.report.sections.SectionCache`).
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def reusable(self, code: str, version: str, params: str, prints: dict[str, str]) -> list[Alert] | None:
         """The alerts `code` found last time, when nothing it depends on has changed; else None."""
@@ -201,7 +203,7 @@ def load_state(out: Path, ws: Workspace) -> RunState | None:
             return None
         detectors = {c: DetectorState(**d) for c, d in data["detectors"].items()}
         return RunState(data["filon_version"], data["workspace"], detectors, data.get("risk"),
-                        {t: list(v) for t, v in data.get("batches", {}).items()})
+                        {t: list(v) for t, v in data.get("batches", {}).items()}, data.get("sections") or {})
     except (OSError, ValueError, KeyError, TypeError):
         return None  # no state, or a damaged one: run everything
 
@@ -212,7 +214,7 @@ def save_state(state: RunState, tmp: Path, out: Path) -> None:
     folder.mkdir(exist_ok=True)
     data = {"format": FORMAT, "filon_version": state.filon_version, "workspace": state.workspace,
             "detectors": {c: asdict(d) for c, d in state.detectors.items()}, "risk": state.risk,
-            "batches": state.batches}
+            "batches": state.batches, "sections": state.sections}
     staged = tmp / STATE_FILE
     staged.write_text(json.dumps(data, ensure_ascii=False, default=_json_default), encoding="utf-8")
     os.replace(staged, folder / STATE_FILE)

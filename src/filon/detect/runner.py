@@ -152,7 +152,12 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
                     last.risk if last else None, state, progress)
         progress("writing the report")
         try:
-            _write_report(tmp / "report.html", rows, ws, source, result, ground_truth, ctx)
+            from filon.report.sections import SectionCache
+
+            cache = SectionCache(incremental.params_key({"rows": rows, "risk": state.risk}), prints,
+                                 previous=last.sections if last else {})
+            _write_report(tmp / "report.html", rows, ws, source, result, ground_truth, ctx, cache)
+            state.sections = cache.entries
         finally:
             ctx.engine.close()
         incremental.drop_state(out)  # until the outputs it describes are in place
@@ -237,7 +242,7 @@ def score_ground_truth(alerts: list[Alert], truth: list[dict[str, Any]]) -> list
 
 
 def _write_report(path: Path, rows: list[dict[str, Any]], ws: Workspace, source: Path, result: AnalysisResult,
-                  ground_truth: list[dict[str, Any]] | None, ctx: DetectContext) -> None:
+                  ground_truth: list[dict[str, Any]] | None, ctx: DetectContext, cache: Any = None) -> None:
     from filon.report import write_report
     from filon.report.sections import build_sections
 
@@ -247,7 +252,7 @@ def _write_report(path: Path, rows: list[dict[str, Any]], ws: Workspace, source:
         "source": str(source), "standard_version": load_standard().version, "filon_version": __version__,
         "row_counts": ws.row_counts(), "detectors": result.detectors,
         "files": {k: v for k, v in OUTPUT_FILES.items() if k != "report.html"},
-        "sections": build_sections(ctx, alerts),
+        "sections": build_sections(ctx, alerts, cache),
         "changes": None if result.first_run else result.changes,
     }
     if ground_truth is not None:

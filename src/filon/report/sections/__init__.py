@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
@@ -39,18 +39,64 @@ class Section:
 SectionFn = Callable[[DetectContext, list[dict]], "Section | None"]
 
 
-def build_sections(ctx: DetectContext, alerts: list[dict]) -> list[Section]:
-    """Every section with something to show, in `MODULES` order."""
+def build_sections(ctx: DetectContext, alerts: list[dict], cache: SectionCache | None = None) -> list[Section]:
+    """Every section with something to show, in `MODULES` order.
+
+    With a `cache` (an incremental analysis), a section whose alerts and tables are those of the
+    last run is taken from it rather than drawn again."""
     out: list[Section] = []
     for name in MODULES:
-        module = importlib.import_module(f"filon.report.sections.{name}")
-        try:
-            found = module.section(ctx, alerts)
-        except Exception as err:  # a broken chart must not cost the analyst the report
-            log.exception("report section %s failed", name)
-            found = Section(key=f"section-{name}", title=f"{name} (not drawn)",
-                            intro=f"This section could not be drawn: {type(err).__name__}: {err}. "
-                                  "The alerts above are complete.", html=Markup(""))
+        found = cache.get(name) if cache else None
+        if found is None:
+            found = _draw(name, ctx, alerts, cache)
         if found is not None:
             out.append(found)
     return out
+
+
+def _draw(name: str, ctx: DetectContext, alerts: list[dict], cache: SectionCache | None) -> Section | None:
+    module = importlib.import_module(f"filon.report.sections.{name}")
+    reads = ctx.reads
+    ctx.reads = set()
+    try:
+        found = module.section(ctx, alerts)
+        if cache is not None:
+            cache.put(name, found, ctx.reads)
+    except Exception as err:  # a broken chart must not cost the analyst the report
+        log.exception("report section %s failed", name)
+        found = Section(key=f"section-{name}", title=f"{name} (not drawn)",
+                        intro=f"This section could not be drawn: {type(err).__name__}: {err}. "
+                              "The alerts above are complete.", html=Markup(""))
+    finally:
+        ctx.reads = reads
+    return found
+
+
+@dataclass
+class SectionCache:
+    """Sections drawn by the last run (`previous`), valid while the alerts (`alerts_key`) and the
+    tables each section read (their fingerprints, `prints`) are unchanged; `entries` collects this
+    run's for the next one."""
+
+    alerts_key: str
+    prints: dict[str, str]
+    previous: dict[str, dict] = field(default_factory=dict)
+    entries: dict[str, dict] = field(default_factory=dict)
+
+    def get(self, name: str) -> Section | None:
+        entry = self.previous.get(name)
+        if not entry or entry.get("alerts") != self.alerts_key or entry.get("section") is None:
+            return None
+        if any(self.prints.get(t, "") != fp for t, fp in entry.get("inputs", {}).items()):
+            return None
+        self.entries[name] = entry
+        s = entry["section"]
+        return Section(key=s["key"], title=s["title"], intro=s["intro"], html=Markup(s["html"]))
+
+    def put(self, name: str, section: Section | None, reads: set[str]) -> None:
+        if section is None:
+            return
+        self.entries[name] = {"alerts": self.alerts_key,
+                              "inputs": {t: self.prints.get(t, "") for t in sorted(reads)},
+                              "section": {"key": section.key, "title": section.title, "intro": section.intro,
+                                          "html": str(section.html)}}

@@ -30,7 +30,8 @@ from filon.store.workspace import Workspace
 
 #: (table held back, share of its rows, how they are picked, detectors that must run scoped)
 CASES = [
-    ("exports", 0.03, "random", {"undervaluation", "overvaluation", "content_misdeclaration"}),
+    ("exports", 0.03, "random", {"undervaluation", "overvaluation", "content_misdeclaration", "sanctioned_party",
+                                 "opaque_ownership"}),
     ("trades", 0.02, "latest", {"mass_balance_break", "export_without_supply", "inactive_right_production"}),
     ("production", 0.02, "random", {"production_over_capacity", "production_without_disturbance",
                                     "inactive_right_production"}),

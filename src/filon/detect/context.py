@@ -24,11 +24,34 @@ class DetectContext:
     #: When a set, every query adds the tables it may read (see `filon.detect.incremental`).
     reads: set[str] | None = field(default=None, repr=False)
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+    #: In a scoped run (see `filon.detect.incremental`): the context over every row, for figures
+    #: that must be computed on all of them, and the subject keys the run is about.
+    full: DetectContext | None = field(default=None, repr=False)
+    scope_keys: frozenset[str] | None = field(default=None, repr=False)
+    #: Results of `query_global` calls (query -> digest), recorded while `reads` is recorded.
+    globals: dict[str, str] = field(default_factory=dict, repr=False)
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run `sql` and return rows as dicts."""
         self._record(sql)
         return self.engine.query(sql, params)
+
+    def query_global(self, sql: str) -> list[dict[str, Any]]:
+        """`query` for a figure taken over the whole data (the last date of the flows, the period they
+        span) even when a run is scoped to some subjects. Its result is recorded: a scoped run is
+        exact only while such figures have not moved, and the incremental runner checks that."""
+        self._record(sql)
+        rows = (self.full or self).engine.query(sql)
+        if self.reads is not None:
+            from filon.detect.incremental import rows_key
+
+            self.globals[sql] = rows_key(rows)
+        return rows
+
+    def in_scope(self, key: str) -> bool:
+        """Whether the subject `key` is one this run is about (always, outside a scoped run), so a
+        detector can skip the costly per-subject work of those whose alerts will be kept anyway."""
+        return self.scope_keys is None or key in self.scope_keys
 
     def _record(self, sql: str) -> None:
         if self.reads is not None:

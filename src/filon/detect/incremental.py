@@ -98,6 +98,10 @@ def file_key(path: Path) -> str:
     return _digest([str(st.st_size), str(st.st_mtime_ns)])
 
 
+def rows_key(rows: list[dict[str, Any]]) -> str:
+    return _digest([json.dumps(rows, sort_keys=True, default=str)])
+
+
 def params_key(values: Any) -> str:
     return _digest([json.dumps(dict(values), sort_keys=True, default=str)])
 
@@ -118,6 +122,8 @@ class DetectorState:
     params: str
     inputs: dict[str, str]
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    #: Figures over the whole data it used (`DetectContext.query_global`): query -> result digest.
+    globals: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,9 +149,10 @@ class RunState:
         return [Alert(**a) for a in st.alerts]
 
     def new_batches(self, code: str, version: str, params: str, prints: dict[str, str], ws: Workspace,
-                    scope: Scope | None) -> dict[str, set[str]] | None:
+                    scope: Scope | None, full: Any) -> dict[str, set[str]] | None:
         """The batches added since the last run to each table `code` read, when they are the only
-        change and `scope` covers every changed table (so a scoped run is exact); else None."""
+        change, `scope` covers every changed table and the figures it took over the whole data
+        (recomputed on `full`, the unscoped context) are unchanged, so a scoped run is exact; else None."""
         st = self.detectors.get(code)
         if scope is None or st is None or st.version != version or st.params != params:
             return None
@@ -158,6 +165,8 @@ class RunState:
             if table not in scope.keys or not before <= set(now.get(table, ())):
                 return None  # a table the scope does not cover, or a batch removed: run in full
             added[table] = set(now.get(table, ())) - before
+        if added and any(rows_key(full.engine.query(sql)) != digest for sql, digest in st.globals.items()):
+            return None  # a figure over all the data moved (e.g. the last date): every subject may change
         return added or None
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters
+from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 from filon.graph.flags import Flag, node_flags
 from filon.graph.jurisdictions import secrecy_jurisdictions
@@ -99,7 +100,8 @@ def _explain(name: str, actor: str, found: dict[str, dict]) -> str:
 
 
 @detector("opaque_ownership", version="1.0", title="Opaque ownership", subject_type="actor",
-          tables=("ownership", "actors", "exports", "trades"))
+          tables=("ownership", "actors", "exports", "trades"),
+          scope=Scope({"exports": ("t.exporter_id",), "trades": ("t.seller_id", "t.buyer_id")}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """A miner, trader or exporter whose owners hide behind several layers of companies, secrecy
     jurisdictions, nominees, fresh shells or circular holdings, with no identifiable natural person
@@ -111,7 +113,7 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     alerts = []
     for actor_id in sorted(graph.owners_of):
         node = graph.node(actor_id)
-        if node.name_only or not set(node.roles) & set(p.subject_roles):
+        if node.name_only or not set(node.roles) & set(p.subject_roles) or not ctx.in_scope(actor_id):
             continue
         found = indicators(graph, actor_id, p, secrecy)
         score = 1.0

@@ -111,21 +111,21 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
                 progress(f"{det.code}: inputs unchanged since the last run, alerts reused")
                 result.reused.append(det.code)
             else:
-                added = last.new_batches(det.code, det.version, pkey, prints, ws, det.scope) \
+                added = last.new_batches(det.code, det.version, pkey, prints, ws, det.scope, ctx) \
                     if last and engine == "duckdb" else None
                 try:
                     if added:
                         progress(f"running {det.code} on the subjects of the new batches")
-                        found, reads = _run_scoped(det, p, ws, added, last.detectors[det.code])
+                        found, reads, globals_ = _run_scoped(det, p, ws, added, last.detectors[det.code], ctx)
                         result.scoped.append(det.code)
                     else:
                         progress(f"running {det.code}")
-                        ctx.reads = set()
+                        ctx.reads, ctx.globals = set(), {}
                         found = det.run(ctx, p)
-                        reads = ctx.reads
+                        reads, globals_ = ctx.reads, ctx.globals
                     state.detectors[det.code] = incremental.DetectorState(
                         det.version, pkey, incremental.input_key(reads, prints),
-                        [incremental.alert_state(a) for a in found])
+                        [incremental.alert_state(a) for a in found], globals_)
                 except Exception as err:  # one broken detector must not hide the others' findings
                     result.failures[det.code] = f"{type(err).__name__}: {err}"
                     state.detectors.pop(det.code, None)
@@ -172,20 +172,20 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
 
 
 def _run_scoped(det: Detector, p: Any, ws: Workspace, added: dict[str, set[str]],
-                last: incremental.DetectorState) -> tuple[list[Alert], set[str]]:
+                last: incremental.DetectorState, full: DetectContext) -> tuple[list[Alert], set[str], dict[str, str]]:
     """Run `det` on the rows of the subjects the new batches touch; keep the last run's alerts
     about every other subject."""
     from filon.engine.duckdb import DuckDBEngine
 
     assert det.scope is not None
     con, keys = incremental.scoped_connection(ws, det.scope, added)
-    scoped = DetectContext(DuckDBEngine(con), reads=set())
+    scoped = DetectContext(DuckDBEngine(con), reads=set(), full=full, scope_keys=frozenset(keys))
     try:
         fresh = [a for a in det.run(scoped, p) if det.scope.alert_key(a) in keys]
     finally:
         con.close()
     kept = [a for a in (Alert(**x) for x in last.alerts) if det.scope.alert_key(a) not in keys]
-    return kept + fresh, scoped.reads | set(last.inputs)
+    return kept + fresh, scoped.reads | set(last.inputs), {**last.globals, **scoped.globals}
 
 
 def _score_risk(ctx: DetectContext, ws: Workspace, rows: list[dict[str, Any]], result: AnalysisResult, tmp: Path,

@@ -32,6 +32,7 @@ from filon.detect._screening import (
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters
+from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 
 _PERSON = {"person", "individual", "natural_person", "natural person", "persona"}
@@ -68,14 +69,16 @@ def _watch_list(ctx: DetectContext, p: Parameters) -> WatchList:
 
 def _links(ctx: DetectContext) -> dict[str, list[dict[str, Any]]]:
     """Ownership and control links by owned actor, keeping those in force during the data's period."""
-    rows = ctx.query("""
-      WITH flows AS (SELECT date AS d FROM exports UNION ALL SELECT date FROM trades),
-      win AS (SELECT min(d) AS lo, max(d) AS hi FROM flows)
+    # The period the flows span is a figure over all the data (an incremental run checks it has not moved).
+    [window] = ctx.query_global("""SELECT CAST(min(d) AS VARCHAR) AS lo, CAST(max(d) AS VARCHAR) AS hi
+      FROM (SELECT date AS d FROM exports UNION ALL SELECT date FROM trades) f""")
+    lo, hi = (f"DATE '{window[k]}'" if window[k] else "NULL" for k in ("lo", "hi"))
+    rows = ctx.query(f"""
       SELECT o.record_id, o.subject_id, o.owner_id, o.owner_name, o.share_pct, o.control_kind, o.start_date,
              o.end_date, o._source_file AS file, o._source_row AS row
-      FROM ownership o CROSS JOIN win w
-      WHERE (o.end_date IS NULL OR w.lo IS NULL OR o.end_date >= w.lo)
-        AND (o.start_date IS NULL OR w.hi IS NULL OR o.start_date <= w.hi)
+      FROM ownership o
+      WHERE (o.end_date IS NULL OR {lo} IS NULL OR o.end_date >= {lo})
+        AND (o.start_date IS NULL OR {hi} IS NULL OR o.start_date <= {hi})
         AND (o.start_date IS NULL OR o.end_date IS NULL OR o.end_date >= o.start_date)
       ORDER BY o.subject_id, o.record_id""")
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -175,7 +178,9 @@ def _path_text(actor: Party, path: list[dict], actors: dict[str, dict[str, Any]]
 
 
 @detector("sanctioned_party", version="1.0", title="Listed party in the ownership chain", subject_type="actor",
-          tables=("actors", "ownership", "sanctions", "exports", "trades", "production", "mining_rights"))
+          tables=("actors", "ownership", "sanctions", "exports", "trades", "production", "mining_rights"),
+          scope=Scope({"exports": ("t.exporter_id",), "trades": ("t.seller_id", "t.buyer_id"),
+                       "production": ("t.producer_id",)}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """A company dealing in minerals is itself on a sanctions, PEP or watch list, or is owned or
     controlled (through any chain of owners, directors, nominees or beneficial owners) by a listed
@@ -189,6 +194,8 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     cache: dict[str, list[dict[str, Any]]] = {}
     alerts = []
     for actor_id in sorted(dealers):
+        if not ctx.in_scope(actor_id):
+            continue
         subject = _party(actor_id, actors)
         matches = []
         for key, path in _walk(actor_id, links, int(p.max_depth)):

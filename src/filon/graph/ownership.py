@@ -33,7 +33,7 @@ def data_end(ctx: DetectContext) -> date | None:
     Ownership is judged at the end of the data by default: the structure an analyst meets today,
     not links that ended before the period under review.
     """
-    rows = ctx.query("""SELECT max(d) AS d FROM (
+    rows = ctx.query_global("""SELECT max(d) AS d FROM (
         SELECT max(date) AS d FROM trades UNION ALL SELECT max(date) AS d FROM exports
         UNION ALL SELECT max(start_date) AS d FROM ownership) s""")
     value = rows[0]["d"] if rows else None

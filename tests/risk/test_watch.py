@@ -86,3 +86,28 @@ def test_an_unreachable_webhook_says_where_the_digest_is(tmp_path: Path) -> None
         dead = hook.url
     with pytest.raises(UsageError, match="could not POST.*digest.json"):
         post(dead, b"{}", tmp_path)
+
+
+def test_a_new_batch_is_analysed_incrementally_and_announced_once(regions, tmp_path: Path) -> None:
+    import csv
+
+    region = regions[REGIONS[0][0]]
+    ws, out, batch = tmp_path / "ws", tmp_path / "watch", tmp_path / "batch"
+    shutil.copytree(region.workspace, ws)
+    run_watch(ws, out)
+    with open(region.package / "exports.csv", newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    src = next(r for r in rows if r["commodity"] == "Au" and r["product"] == "dore" and r["fine_mass_kg"])
+    new = {**src, "declaration_id": src["declaration_id"] + "-N", "value_usd": f"{float(src['value_usd']) * 0.1:.2f}"}
+    batch.mkdir()
+    with open(batch / "exports.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerow(new)
+    ingest_package(batch, ws)
+    digest = run_watch(ws, out)
+    mine = [(a["status"], a["typology"]) for a in digest.alerts if a["subject_id"] == new["declaration_id"]]
+    assert mine == [("new", "undervaluation")]
+    assert "undervaluation" in digest.scoped and "displacement" in digest.reused
+    assert run_watch(ws, out).empty

@@ -45,6 +45,9 @@ class Digest:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     risk_moves: list[dict[str, Any]] = field(default_factory=list)
     evidence_only_changes: int = 0
+    #: How incremental the analysis was: detectors whose alerts were reused, and run on new subjects only.
+    reused: list[str] = field(default_factory=list)
+    scoped: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -57,6 +60,7 @@ class Digest:
         return {"generated_at": self.generated_at, "workspace": self.workspace, "first_run": self.first_run,
                 "analysis_seconds": round(self.analysis_seconds, 2), "empty": self.empty,
                 "evidence_only_changes": self.evidence_only_changes,
+                "detectors_reused": self.reused, "detectors_scoped": self.scoped,
                 "counts": {**counts, "risk_moves": len(self.risk_moves)},
                 "alerts": self.alerts, "risk_moves": self.risk_moves}
 
@@ -128,7 +132,8 @@ def run_watch(ws_path: Path, out: Path, webhook: str | None = None, engine: str 
                   or material(previous.get(c["alert_id"]), current.get(c["alert_id"]), p)]
     digest = Digest(datetime.now(UTC).isoformat(timespec="seconds"), str(ws_path), first_run, seconds,
                     alerts, risk_moves(before, after, p),
-                    evidence_only_changes=0 if first_run else len(result.changes) - len(alerts))
+                    evidence_only_changes=0 if first_run else len(result.changes) - len(alerts),
+                    reused=list(result.reused), scoped=list(result.scoped))
     payload = json.dumps(digest.to_dict(), ensure_ascii=False, indent=2, default=str)
     (out / "digest.json").write_text(payload, encoding="utf-8")
     (out / "digest.html").write_text(render_html(digest), encoding="utf-8")
@@ -172,8 +177,9 @@ def render_html(d: Digest) -> str:
     summary = ("Nothing new since the last run." if d.empty else
                f"{len(d.alerts)} alert change(s) and {len(d.risk_moves)} risk move(s)"
                + (" (first run: every alert is new)." if d.first_run else " since the last run."))
-    parts = [Markup("<h1>filon watch digest</h1><p>{} — workspace {} — analysis took {:.1f} s</p><p><b>{}</b></p>")
-             .format(d.generated_at, d.workspace, d.analysis_seconds, summary)]
+    parts = [Markup("<h1>filon watch digest</h1><p>{} — workspace {} — analysis took {:.1f} s ({} detector(s) reused "
+                    "unchanged, {} run on the new rows' subjects only)</p><p><b>{}</b></p>")
+             .format(d.generated_at, d.workspace, d.analysis_seconds, len(d.reused), len(d.scoped), summary)]
     if d.alerts:
         parts.append(Markup("<h2>Alerts new, changed or resolved</h2>"))
         parts.append(table(d.alerts, ("status", "typology", "subject_type", "subject_id", "country", "period",

@@ -148,3 +148,63 @@ def test_admin_creates_users(admin: TestClient, analyst_pe: TestClient) -> None:
     assert analyst_pe.post("/api/users", json=body).status_code == 403
     assert admin.post("/api/users", json=body).json()["countries"] == "BO"
     assert admin.post("/api/users", json={**body, "countries": "XX"}).status_code == 422
+
+
+def test_odd_input_is_refused_not_a_server_error(app, admin: TestClient) -> None:
+    """What the fuzzer cannot send: JSON escapes for an unpaired surrogate or a NUL character.
+    They used to crash the 422 answer (500) or would fail in PostgreSQL; now they are refused."""
+    client = TestClient(app, raise_server_exceptions=False)
+    for body in (b'{"username": "\\ud800", "password": "x"}', b'{"username": "admin", "password": "a\\u0000"}'):
+        r = client.post("/api/login", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422, r.text
+        assert "a\\u0000" not in r.text  # a password is never echoed back
+    alert = admin.get("/api/alerts").json()["items"][0]["alert_id"]
+    for body in (b'{"note": "\\ud800"}', b'{"assignee": "x\\u0000"}', b'{}', b'{"note": ""}'):
+        r = admin.put(f"/api/alerts/{alert}/triage", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"][0] == "body", r.text
+
+
+def test_signing_out_ends_the_session_on_the_server(login_as) -> None:
+    client = login_as("ana_co")
+    cookie = client.cookies["filon_session"]
+    assert client.post("/api/logout").status_code == 204
+    replayed = TestClient(client.app, cookies={"filon_session": cookie})
+    assert replayed.get("/api/alerts").status_code == 401
+
+
+def test_a_disabled_account_is_refused_within_seconds(app, login_as, monkeypatch) -> None:
+    from sqlalchemy import update
+
+    from filon.api import auth
+    from filon.api.db.models import User
+
+    monkeypatch.setattr(auth, "PRINCIPAL_SECONDS", 0.0)
+    client = login_as("ana_co")
+    assert client.get("/api/alerts").status_code == 200
+    with app.state.filon.db.session() as s:
+        s.execute(update(User).where(User.username == "ana_co").values(active=False))
+    try:
+        assert client.get("/api/alerts").status_code == 401
+    finally:
+        with app.state.filon.db.session() as s:
+            s.execute(update(User).where(User.username == "ana_co").values(active=True))
+
+
+def test_fast_alert_list_answers_as_the_route_does_and_is_audited(app, admin: TestClient, analyst_pe: TestClient,
+                                                                   monkeypatch) -> None:
+    from filon.api import fastpath
+
+    answered: list[bool] = []
+    answer = fastpath._answer
+    monkeypatch.setattr(fastpath, "_answer", lambda scope: answered.append((body := answer(scope)) is not None) or body)
+    params = {"limit": 4, "offset": 1, "sort": "period", "typology": "unlicensed_disturbance,mass_balance_break"}
+    app.state.filon.triage._loaded_at = float("-inf")   # stale: the FastAPI route answers
+    by_route = analyst_pe.get("/api/alerts", params=params)
+    by_fast_path = analyst_pe.get("/api/alerts", params=params)
+    assert answered == [False, True]
+    assert by_route.status_code == by_fast_path.status_code == 200
+    assert by_route.json() == by_fast_path.json() and by_route.json()["items"]
+    assert by_route.headers["cache-control"] == by_fast_path.headers["cache-control"] == "no-store"
+    assert analyst_pe.get("/api/alerts", params={"limit": 0}).status_code == 422   # invalid: the route says why
+    rows = admin.get("/api/audit", params={"username": "ana_pe", "limit": 20}).json()
+    assert sum(r["target"].startswith("/api/alerts?limit=4&offset=1&sort=period") for r in rows) == 2

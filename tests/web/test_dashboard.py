@@ -32,7 +32,10 @@ def test_supervisor_filters_opens_escalates_and_maps(browser, live_server: str) 
     page.select_option("select[name=country]", "PE")
     page.fill("input[name=typology]", "unlicensed_disturbance")
     page.click("#filters button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('#alerts tr.row').length > 0 && location.hash.includes('country=PE')")
+    # Wait for the filtered list itself: the unfiltered rows are still on screen for a moment after submitting.
+    page.wait_for_function("(() => { const c = [...document.querySelectorAll('#alerts tr.row td:nth-child(4)')];"
+                           " return location.hash.includes('country=PE') && c.length > 0"
+                           " && c.every(t => t.textContent === 'PE'); })()")
     countries = page.eval_on_selector_all("#alerts tr.row td:nth-child(4)", "tds => tds.map(t => t.textContent)")
     assert countries and set(countries) == {"PE"}
     page.screenshot(path=str(ARTIFACTS / "alerts.png"), full_page=True)

@@ -8,6 +8,16 @@
   dashboard reads it from `GET /api/session`.
 - The signing key is kept in `WS/.filon-secret` (created once, mode 0600) so sessions
   survive a restart; a key given by the caller takes precedence.
+- Checking a cookie's signature on every request is wasted work once it has passed:
+  `Sessions` remembers verified cookies (exact value, until the cookie's own expiry), and
+  forgets a cookie at sign-out, after which that cookie is refused by this server even
+  though its signature is still good. That refusal lives in memory: a restart forgets it
+  (the cookie then works again until it expires, 12 h at most).
+- Who a session belongs to is re-read from the database at most every `PRINCIPAL_SECONDS`
+  (`Principals`), so a disabled account or a changed role or scope applies within seconds.
+- Password hashing (argon2id: 64 MiB and four threads per check) runs on a pool of
+  `HASHING_THREADS`, so a burst of sign-ins queues instead of taking every core and
+  gigabytes of memory away from the analysts already at work.
 """
 
 from __future__ import annotations
@@ -15,6 +25,10 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +45,12 @@ COOKIE = "filon_session"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_SECONDS = 12 * 3600
 COUNTRIES = ("PE", "CO", "BO", "EC")
+PRINCIPAL_SECONDS = 5.0
+SESSIONS_KEPT = 10_000
+HASHING_THREADS = 2
 _hasher = PasswordHasher()
+#: Where sign-ins check passwords (see the module docstring).
+hashing_pool = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="filon-password")
 #: Verified against when the user does not exist, so a login takes as long either way.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -71,6 +90,9 @@ def load_secret(workspace: Path) -> str:
 class Sessions:
     def __init__(self, secret: str) -> None:
         self.serializer = URLSafeTimedSerializer(secret, salt="filon-session")
+        self._lock = threading.Lock()
+        self._verified: OrderedDict[str, tuple[dict, float]] = OrderedDict()   # cookie -> (data, expires at)
+        self._revoked: dict[str, float] = {}                                   # CSRF token -> expires at
 
     def issue(self, user_id: int) -> tuple[str, str]:
         """A cookie value and its CSRF token."""
@@ -80,11 +102,61 @@ class Sessions:
     def read(self, cookie: str | None) -> dict | None:
         if not cookie:
             return None
+        now = time.time()
+        hit = self._verified.get(cookie)
+        if hit is not None:
+            if now < hit[1]:
+                return hit[0]
+            with self._lock:
+                self._verified.pop(cookie, None)
+            return None
         try:
-            data = self.serializer.loads(cookie, max_age=SESSION_SECONDS)
+            data, signed_at = self.serializer.loads(cookie, max_age=SESSION_SECONDS, return_timestamp=True)
         except (BadSignature, SignatureExpired):
             return None
-        return data if isinstance(data, dict) and "uid" in data and "csrf" in data else None
+        if not (isinstance(data, dict) and "uid" in data and "csrf" in data) or data["csrf"] in self._revoked:
+            return None
+        with self._lock:
+            if data["csrf"] in self._revoked:   # signed out while we checked
+                return None
+            self._verified[cookie] = (data, signed_at.timestamp() + SESSION_SECONDS)
+            while len(self._verified) > SESSIONS_KEPT:
+                self._verified.popitem(last=False)
+        return data
+
+    def revoke(self, cookie: str | None) -> None:
+        """Refuse this cookie from now on (sign-out)."""
+        data = self.read(cookie)
+        if data is None:
+            return
+        now = time.time()
+        with self._lock:
+            self._verified.pop(cookie, None)
+            self._revoked = {k: t for k, t in self._revoked.items() if t > now}
+            self._revoked[str(data["csrf"])] = now + SESSION_SECONDS
+
+
+class Principals:
+    """Who each user id is, re-read from the database at most every `PRINCIPAL_SECONDS`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._known: dict[int, tuple[Principal | None, float]] = {}
+
+    def cached(self, user_id: int) -> Principal | None | bool:
+        """The principal, None for no such active user, or False when the database must be asked
+        (`load`, which async code calls in a worker thread)."""
+        hit = self._known.get(user_id)
+        if hit is None or time.monotonic() - hit[1] > PRINCIPAL_SECONDS:
+            return False
+        return hit[0]
+
+    def load(self, user_id: int) -> Principal | None:
+        with self.db.session() as s:
+            row = s.scalar(select(User).where(User.id == user_id, User.active.is_(True)))
+            found = principal(row) if row is not None else None
+        self._known[user_id] = (found, time.monotonic())
+        return found
 
 
 def csrf_ok(session: dict, header: str | None) -> bool:
@@ -132,10 +204,11 @@ def create_user(db: Database, username: str, password: str, role: str, countries
 
 
 def authenticate(db: Database, username: str, password: str) -> User | None:
+    """The active user with this name and password, else None (as slow either way)."""
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
-        ok = verify_password(user.password_hash if user else None, password)
-        return user if ok and user else None
+    ok = verify_password(user.password_hash if user else None, password)
+    return user if ok and user else None
 
 
 def principal(user: User) -> Principal:

@@ -22,10 +22,11 @@ from filon.api.auth import Principal
 from filon.api.deps import app_state, current_user, require_country
 from filon.api.entities import actor_record, network_svg
 from filon.api.geo import alert_geometry, load_layer, outlines
+from filon.api.schemas import SIGNED_IN
 from filon.api.state import AppState
 from filon.report.maps import MapLayer, svg_map
 
-router = APIRouter(tags=["alerts"])
+router = APIRouter(tags=["alerts"], responses=SIGNED_IN)
 TEMPLATE = Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Dossier {{ a.alert_id }}</title>
 <style>

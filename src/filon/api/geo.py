@@ -10,6 +10,7 @@ in view. Detections carry no country in the standard; they get the country whose
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -66,11 +67,14 @@ def country_of(geoms: np.ndarray) -> list[str | None]:
     return out
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A value JSON can carry: dates as ISO text, NaN and infinities as null, numpy numbers as Python's."""
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, (np.floating, float)):
-        return float(value)
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
     return value
 
 
@@ -78,7 +82,7 @@ def load_layer(data: WorkspaceData, name: str) -> GeoLayer:
     def build() -> GeoLayer:
         table, id_col, cols = LAYERS[name]
         layer = read_layer(data.context(), table, id_col, cols)
-        props = [{k: _jsonable(v) for k, v in row.items()} for row in layer.rows]
+        props = [{k: jsonable(v) for k, v in row.items()} for row in layer.rows]
         if name == "detections" and len(layer):
             for p, c in zip(props, country_of(layer.geoms)):
                 p["country"] = c
@@ -109,9 +113,11 @@ def alert_geometry(data: WorkspaceData, alert: dict[str, Any]) -> shapely.Geomet
 
 def feature_collection(ids: list[str], props: list[dict[str, Any]], geoms: list[Any] | np.ndarray,
                        bbox: tuple[float, float, float, float] | None, limit: int,
-                       tree: STRtree | None = None, keep=None) -> dict[str, Any]:  # noqa: ANN001
+                       tree: STRtree | None = None, keep=None) -> bytes:  # noqa: ANN001
+    """GeoJSON of the features intersecting `bbox` (all without one), at most `limit` of them.
 
-    """GeoJSON of the features intersecting `bbox` (all without one), at most `limit` of them."""
+    Written straight as JSON text: shapely's GeoJSON of each geometry goes in as it is, rather
+    than being parsed into Python lists only to be serialised again."""
     if bbox is None:
         hits = np.arange(len(ids))
     elif tree is not None:
@@ -124,6 +130,8 @@ def feature_collection(ids: list[str], props: list[dict[str, Any]], geoms: list[
     total = len(hits)
     chosen = hits[:limit]
     texts = shapely.to_geojson(np.asarray([geoms[i] for i in chosen], dtype=object)) if len(chosen) else []
-    features = [{"type": "Feature", "id": ids[i], "properties": {"id": ids[i], **props[i]}, "geometry": json.loads(t)}
-                for i, t in zip(chosen, texts)]
-    return {"type": "FeatureCollection", "features": features, "matched": int(total), "truncated": total > limit}
+    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+    features = ",".join(f'{{"type":"Feature","id":{dumps(ids[i])},"properties":{dumps({"id": ids[i], **props[i]})},'
+                        f'"geometry":{t or "null"}}}' for i, t in zip(chosen, texts))
+    return (f'{{"type":"FeatureCollection","features":[{features}],"matched":{int(total)},'
+            f'"truncated":{"true" if total > limit else "false"}}}').encode()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from filon.api.alerts import AlertStore
 from filon.api.audit import AuditLog
-from filon.api.auth import Sessions
+from filon.api.auth import Principals, Sessions
 from filon.api.db.session import Database
 from filon.api.jobs import AnalysisJobs
 from filon.api.triage import TriageBook
@@ -22,6 +22,7 @@ class AppState:
     alerts: AlertStore
     db: Database
     sessions: Sessions
+    principals: Principals
     audit: AuditLog
     jobs: AnalysisJobs
     triage: TriageBook

@@ -54,9 +54,11 @@ def split(src: Path, dest: Path, tables: list[str], share: float) -> tuple[Path,
         reader = f"read_csv('{csv}', header=true, all_varchar=true)"
         total = con.execute(f"SELECT count(*) FROM {reader}").fetchone()[0]
         keep = total - max(1, int(total * share))
-        ranked = f"(SELECT *, row_number() OVER (ORDER BY {key}, 1) AS _n FROM {reader})"
-        con.execute(f"COPY (SELECT * EXCLUDE (_n) FROM {ranked} WHERE _n <= {keep}) TO '{base / csv.name}' (HEADER)")
-        con.execute(f"COPY (SELECT * EXCLUDE (_n) FROM {ranked} WHERE _n > {keep}) TO '{batch / csv.name}' (HEADER)")
+        first = con.execute(f"SELECT * FROM {reader} LIMIT 0").description[0][0]  # the row's id: breaks ties
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ranked AS SELECT *, row_number() OVER (ORDER BY {key}, {first}) AS _n "
+                    f"FROM {reader}")
+        con.execute(f"COPY (SELECT * EXCLUDE (_n) FROM ranked WHERE _n <= {keep} ORDER BY _n) TO '{base / csv.name}' (HEADER)")
+        con.execute(f"COPY (SELECT * EXCLUDE (_n) FROM ranked WHERE _n > {keep} ORDER BY _n) TO '{batch / csv.name}' (HEADER)")
     return base, batch
 
 
@@ -91,9 +93,13 @@ def run(root: Path, scale: float, tables: list[str], share: float) -> dict[str, 
         out = work / mode
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(first, out)
+        steps: list[tuple[float, str]] = []
         t = time.perf_counter()
-        result = run_analysis(ws, out, full=mode == "full")
+        result = run_analysis(ws, out, full=mode == "full", progress=lambda m: steps.append((time.perf_counter(), m)))
         timings[mode] = time.perf_counter() - t
+        ends = [s[0] for s in steps[1:]] + [t + timings[mode]]
+        slowest = sorted(((end - at, m) for (at, m), end in zip(steps, ends)), reverse=True)[:6]
+        print(f"  {mode}: " + "; ".join(f"{m} {d:.1f}s" for d, m in slowest), flush=True)
         results[mode] = (alerts(out), result)
     inc, full = results["incremental"], results["full"]
     return {"tables": label, "batch_rows": rows, "ingest_s": round(ingest_s, 2),

@@ -39,7 +39,8 @@ def show_result(result: AnalysisResult) -> None:
     table.add_column("run")
     for d in result.detectors:
         table.add_row(d["code"], d["version"], "[red]failed[/]" if d.get("failed") else f"{d['alerts']:,}",
-                      "reused (inputs unchanged)" if d["code"] in result.reused else "ran")
+                      "reused (inputs unchanged)" if d["code"] in result.reused else
+                      "ran on the new rows' subjects" if d["code"] in result.scoped else "ran")
     console.print(table)
     if result.reused:
         console.print(f"{len(result.reused)} of {len(result.detectors)} detector(s) reused the last run's alerts: "

@@ -164,3 +164,13 @@ def test_report_sections_are_redrawn_when_their_tables_or_the_alerts_change() ->
     assert same.get("supply") == drawn  # a table it did not read changed
     assert SectionCache("alerts-1", {"exports": "changed", "imports": "b"}, previous=first.entries).get("supply") is None
     assert SectionCache("alerts-2", {"exports": "a", "imports": "b"}, previous=first.entries).get("supply") is None
+
+
+def test_a_state_left_by_other_code_is_not_reused(region: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from filon.detect import incremental
+
+    ingest_package(region, tmp_path / "ws")
+    run_analysis(tmp_path / "ws", tmp_path / "out")
+    assert load_state(tmp_path / "out", Workspace(tmp_path / "ws")) is not None
+    monkeypatch.setattr(incremental, "code_key", lambda: "edited")
+    assert load_state(tmp_path / "out", Workspace(tmp_path / "ws")) is None

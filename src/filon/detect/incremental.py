@@ -10,8 +10,8 @@ say so), a fingerprint of those tables (their batch ids), its version and its pa
 its alerts at full precision. On the next run a detector whose fingerprint is unchanged is not
 run: its alerts are taken from the state. A detector is a deterministic function of the tables
 it reads and its parameters, so this gives the alerts a full run would give (tested against
-full runs). Anything that cannot be matched (a batch removed, another filon version, different
-parameters, a detector that failed last time, a damaged state) is simply run again.
+full runs). Anything that cannot be matched (a batch removed, another filon version or changed code,
+different parameters, a detector that failed last time, a damaged state) is simply run again.
 
 When a detector's inputs did change, and only by new batches, a detector that declares a
 `Scope` runs again on the rows of the subjects those batches touch: for each changed table the
@@ -96,6 +96,21 @@ def file_key(path: Path) -> str:
     except OSError:
         return ""
     return _digest([str(st.st_size), str(st.st_mtime_ns)])
+
+
+@lru_cache(maxsize=1)
+def code_key() -> str:
+    """A digest of the code and data files alerts and the ranking are computed from: a state left by
+    other code (an upgrade, or a developer's edit without a version bump) is never reused."""
+    import filon
+
+    root = Path(filon.__file__).parent
+    parts = []
+    for folder in ("detect", "graph", "geo", "risk", "report", "standard", "store", "engine"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".yaml", ".csv", ".json", ".html", ".j2"):
+                parts.append(f"{path.relative_to(root)}:{hashlib.sha256(path.read_bytes()).hexdigest()}")
+    return _digest(parts)
 
 
 def rows_key(rows: list[dict[str, Any]]) -> str:
@@ -206,7 +221,7 @@ def load_state(out: Path, ws: Workspace) -> RunState | None:
     """The state the last run left in `out`, if it was made by this filon on this workspace."""
     try:
         data = json.loads((out / STATE_DIR / STATE_FILE).read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("filon_version") != __version__:
+        if data.get("format") != FORMAT or data.get("filon_version") != __version__ or data.get("code") != code_key():
             return None
         if data.get("workspace") != str(ws.path.resolve()):
             return None
@@ -221,7 +236,7 @@ def save_state(state: RunState, tmp: Path, out: Path) -> None:
     """Write the state beside the outputs (after them: a state never describes outputs that are not there)."""
     folder = out / STATE_DIR
     folder.mkdir(exist_ok=True)
-    data = {"format": FORMAT, "filon_version": state.filon_version, "workspace": state.workspace,
+    data = {"format": FORMAT, "filon_version": state.filon_version, "code": code_key(), "workspace": state.workspace,
             "detectors": {c: asdict(d) for c, d in state.detectors.items()}, "risk": state.risk,
             "batches": state.batches, "sections": state.sections}
     staged = tmp / STATE_FILE

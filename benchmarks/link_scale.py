@@ -33,9 +33,13 @@ import json, os, pickle, resource, sys, time
 kind, data = sys.argv[1], sys.argv[2]
 raw = pickle.load(open(data, "rb"))
 t = time.perf_counter()
+extra = {}
 if kind == "filon":
     from filon.link.memory import link_rows
-    entity_of = link_rows(raw).entity_of
+    linked = link_rows(raw)
+    entity_of = linked.entity_of
+    extra = {"stages": {k: round(v, 1) for k, v in linked.seconds.items()}, "signatures": linked.signatures,
+             "notes": linked.notes}
 elif kind == "privacy":
     from filon.link.privacy import encode_rows, link_encoded
     secret = os.urandom(32)
@@ -49,7 +53,8 @@ else:
     entity_of = plain_splink(raw)
 seconds = time.perf_counter() - t
 pickle.dump(entity_of, open(data + "." + kind, "wb"))
-print(json.dumps({"seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+                 | extra))
 """
 
 PLAIN = r'''
@@ -121,6 +126,9 @@ def main() -> None:
                   f"P {scores['precision']:.4f} R {scores['recall']:.4f} F1 {scores['f1']:.4f}  "
                   f"variant F1 {scores['variant_f1']:.4f}  B-cubed F1 {bcubed['bcubed_f1']:.4f}  "
                   f"ARI {bcubed['adjusted_rand']:.4f}", flush=True)
+            if "stages" in stats:
+                print(f"         stages (s) {stats['stages']}  signatures {stats['signatures']:,}  "
+                      f"{'; '.join(stats['notes'])}", flush=True)
 
 
 if __name__ == "__main__":

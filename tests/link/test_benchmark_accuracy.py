@@ -57,7 +57,8 @@ def test_privacy_preserving_accuracy_close_to_clear_text(clear, private) -> None
     assert private["f1"] >= clear["f1"] - 0.05
 
 
-#: Measured: clear text P 0.987 R 0.961 F1 0.974, B-cubed F1 0.987;
-#: privacy-preserving P 0.990 R 0.968 F1 0.979, B-cubed F1 0.990.
-CLEAR_FLOORS = {"precision": 0.98, "recall": 0.95, "f1": 0.97, "bcubed_f1": 0.98}
+#: Measured: clear text P 0.993 R 0.966 F1 0.979, B-cubed F1 0.990 (before the blocking on word keys,
+#: the frequency-weighed name levels and the signature-level namesakes: P 0.987 R 0.961 F1 0.974);
+#: privacy-preserving P 0.990 R 0.968 F1 0.980, B-cubed F1 0.991.
+CLEAR_FLOORS = {"precision": 0.985, "recall": 0.955, "f1": 0.975, "bcubed_f1": 0.985}
 PRIVATE_FLOORS = {"precision": 0.985, "f1": 0.97}

@@ -3,12 +3,15 @@
 The demo alone spells every party identically (pairwise F1 is 1.0 and says little), so the
 noisy copy adds watch-list entries naming actors as other agencies do, and homonyms with
 other valid tax ids. Floors are set just under what was measured (seed 7: precision 1.000,
-recall 1.000 on all pairs; on differently spelled pairs precision 1.000, recall 0.878,
-F1 0.935). Before name-rarity (term-frequency) adjustment, typo-tolerant word levels and
-fuzzy blocking, differently spelled pairs measured precision 0.993, recall 0.983: those
-changes raise F1 on the labelled benchmark (test_benchmark_accuracy.py) from 0.91 to 0.97
-but lose about 35 such pairs here (exact or one-typo spellings of actors with no tax id on
-the list entry), a regression still to be explained.
+recall 1.000 on all pairs; on differently spelled pairs precision 1.000, recall 0.980,
+F1 0.990). The name-rarity adjustment had dropped that recall to 0.878: the demo names some
+firms alike in one country with two legal forms (MINERA METALURGICA EL ROBLE SAC and EIRL, two
+RUCs), so the name counted as a namesake's and every list entry spelling it without a tax id
+was held for review, even one naming the legal form (EIRL), which says which firm it is.
+Namesakes are now told apart by legal form and country (`resolve.ambiguous_signatures`); of the
+six pairs still missed, four are the noisy copy's true homonyms (the same person's name with
+another RUC in the same country), which a list entry without a tax id cannot choose between, and
+two a typo with a given name dropped (CAICEDO SANCHEZ PEDRO PABLO, CACIEDO SANCHEZ PEDRO).
 """
 
 from __future__ import annotations
@@ -44,6 +47,6 @@ def test_all_pairs(scores: dict[str, float]) -> None:
 
 def test_differently_spelled_pairs(scores: dict[str, float]) -> None:
     assert scores["variant_true_pairs"] > 100
-    assert scores["variant_precision"] >= 0.97
-    assert scores["variant_recall"] >= 0.86
-    assert scores["variant_f1"] >= 0.92
+    assert scores["variant_precision"] >= 0.99
+    assert scores["variant_recall"] >= 0.97
+    assert scores["variant_f1"] >= 0.98

@@ -6,23 +6,28 @@ Comparisons read the normalized signature columns (`records.py`):
   the same unverified id (bare NIT, BO-NIT, a wrong check digit) only counts as strong evidence;
   two different valid ids count strongly against (and `resolve.py` vetoes the pair).
 - name: same words in the same order up to moving the given names; same words in another
-  order; one name's words within the other's (a given name dropped); a typo (edit distance);
-  similar spelling (Jaro-Winkler); half the words shared.
+  order; a given name dropped (the same word cycle less one word); one name's words within the
+  other's in any order; a typo (edit distance); a typo in several words; similar spelling
+  (Jaro-Winkler); half the words shared.
 - legal form, country, kind (person / organisation): weak evidence, learned.
 
-Name levels are adjusted by the name's rarity (Splink term-frequency adjustment, with the
-frequencies estimated from word rarity, see `records.name_frequencies`): the same rare name
-decides more than the same QUISPE MAMANI JUAN, whose namesakes fill a registry.
+Name levels are weighed by the name's rarity (Splink term-frequency adjustment, with the
+frequencies estimated from word rarity, see `records.name_frequencies`): the weight of such a
+level is log2(m / frequency), where the frequency is how often a random record carries the
+name (or, for the levels where one name holds the other's words, a name holding these words).
+So the same rare name decides more than the same QUISPE MAMANI JUAN, whose namesakes fill a
+registry, and the weight does not hang on how many rare coincidences a random sample of pairs
+happened to contain (a million random pairs of 100,000 records hold a dozen true matches and
+almost no exact names: the u of such a level, sampled, says more about the sample than the name).
 
-Blocking keeps cost near-linear: pairs are only compared when they share a tax id, the same
-sorted name, or a pair among their three rarest words (exploded), so "QUISPE MAMANI JUAN"
-meets "Juan Quispe Mamani" and "QUISPE MAMANI JUAN CARLOS" without meeting every QUISPE; or
-when they share a pair of the first or last three letters of those words, which a typo in
-each word leaves (`records.fuzzy_pairs`).
-Parameters: u by random sampling; m of legal form, country and kind by EM on pairs sharing a
-name when there are enough of them; m of tax id and name from the documented priors of
-`parameters.yaml` (section `link`): tax ids are reliable by construction (check digits), and
-name m values cannot be learned without bias once identical records are collapsed.
+Blocking (`blocking.py`) keeps cost near-linear: candidate pairs are made in SQL from keys that
+spellings of one party share (same words, a word dropped, a typo in one word, word ends) and
+handed to Splink as pair ids.
+Parameters: u of the common levels by random sampling; m of legal form, country and kind by EM
+on pairs sharing a name when there are enough of them (sampled to `link.em_max_pairs`); m of tax
+id and name from the documented priors of `parameters.yaml` (section `link`), u of the tax-id
+agreement levels too (`link.tax_id_u`): tax ids are reliable by construction (check digits),
+and name m values cannot be learned without bias once identical records are collapsed.
 """
 
 from __future__ import annotations
@@ -45,25 +50,42 @@ _SHORTER = "least(len(name_tokens_l), len(name_tokens_r))"
 #: Words of the shorter name (by word count) lying within `max_typo_edits` of some word of the other:
 #: typos in several words, with or without a given name dropped (HURTAO MENA GUILLERMO ~ HURTADO MENA
 #: GUILLERMO WASHINGTON), which the whole-name edit distance misses.
+#: Words of this many letters or more may differ by one edit more (TRANNSCORTE, TRANSPORTE): two slips
+#: in a long word still leave it far from any other word.
+LONG_WORD = 8
+
+
 def near_words(edits: int) -> str:
     shorter, longer = (f"CASE WHEN len(name_tokens_l) <= len(name_tokens_r) THEN name_tokens_{a} ELSE name_tokens_{b} END"
                        for a, b in (("l", "r"), ("r", "l")))
-    return (f"len(list_filter({shorter}, lambda x: len(list_filter({longer}, lambda y: abs(length(x) - length(y)) "
-            f"<= {edits} AND damerau_levenshtein(x, y) <= {edits})) > 0))")
+    within = f"{edits} + (length(x) >= {LONG_WORD})::INTEGER"
+    return (f"len(list_filter({shorter}, lambda x: len(list_filter({longer}, lambda y: CASE WHEN x = y THEN TRUE "
+            f"WHEN abs(length(x) - length(y)) <= {within} THEN damerau_levenshtein(x, y) <= {within} ELSE FALSE END)) > 0))")
 
 
 def name_levels(p: Parameters) -> tuple[tuple[str, str], ...]:
     return (
         ("name_rotation_l = name_rotation_r", "same name (given names before or after surnames)"),
         ("name_key_l = name_key_r", "same words in another order"),
-        (f"{_SHORTER} >= 2 AND {_INTERSECT} = {_SHORTER}", "one name's words all in the other (a name dropped)"),
-        # Cheap guards first: DuckDB's damerau_levenshtein costs ~25 µs a pair, the guards ~0.1 µs.
-        ((f"abs(length(name_key_l) - length(name_key_r)) <= {p.max_typo_edits} AND "
-          f"jaro_winkler_similarity(name_key_l, name_key_r) >= {p.jaro_winkler_similar} AND "
-          f"damerau_levenshtein(name_key_l, name_key_r) <= {p.max_typo_edits}"), "spelling differs by a typo"),
-        ((f"{_SHORTER} >= 2 AND len(list_intersect(name_ends_l, name_ends_r)) >= {_SHORTER} AND "
-          f"{near_words(p.max_typo_edits)} = {_SHORTER}"),
-         "every word of one name within a typo of a word of the other"),
+        ("list_contains(drop_rotations_l, name_rotation_r) OR list_contains(drop_rotations_r, name_rotation_l)",
+         "a given name dropped"),
+        (f"NOT (organisation_l OR organisation_r) AND {_SHORTER} >= 2 AND {_INTERSECT} = {_SHORTER}",
+         "one name's words all in the other (persons)"),
+        # Cheap guards first, in a CASE so that DuckDB cannot reorder them: damerau_levenshtein costs
+        # ~25 µs a pair, the guards ~0.1 µs.
+        ((f"CASE WHEN abs(length(name_key_l) - length(name_key_r)) <= {p.max_typo_edits} AND "
+          f"jaro_winkler_similarity(name_key_l, name_key_r) >= {p.jaro_winkler_similar} "
+          f"THEN damerau_levenshtein(name_key_l, name_key_r) <= {p.max_typo_edits} ELSE FALSE END"),
+         "spelling differs by a typo"),
+        ((f"CASE WHEN len(name_tokens_l) = len(name_tokens_r) AND {_SHORTER} >= 2 AND "
+          f"len(list_intersect(name_ends_l, name_ends_r)) >= {_SHORTER} "
+          f"THEN {near_words(p.max_typo_edits)} = {_SHORTER} ELSE FALSE END"),
+         "every word within a typo of a word of the other"),
+        ((f"CASE WHEN len(name_tokens_l) <> len(name_tokens_r) AND {_SHORTER} >= 2 AND "
+          "len(CASE WHEN len(name_tokens_l) > len(name_tokens_r) THEN drop_rotations_l ELSE drop_rotations_r END) > 0 "
+          f"AND len(list_intersect(name_ends_l, name_ends_r)) >= {_SHORTER} "
+          f"THEN {near_words(p.max_typo_edits)} = {_SHORTER} ELSE FALSE END"),
+         "typos and a given name dropped"),
         (f"jaro_winkler_similarity(name_key_l, name_key_r) >= {p.jaro_winkler_similar}", "spelling similar"),
         (f"{_INTERSECT} * 2 >= greatest(len(name_tokens_l), len(name_tokens_r))", "half the words shared"),
         ("TRUE", "names differ"),
@@ -75,30 +97,42 @@ def same_or_different(column: str) -> tuple[tuple[str, str], ...]:
             ("TRUE", f"different {column.replace('_', ' ')}"))
 
 
-#: Name levels whose weight is adjusted by how rare the name is (same name, same words, a name
-#: dropped, one typo, typos in several words): agreeing on a rare name says much more than agreeing on QUISPE MAMANI JUAN.
-#: Looser levels are not: SANCHEZ HUAMAN ALBERTO and SANCHEZ HUAMAN BEATRIZ are similar, both rare.
-NAME_TF_LEVELS = 5
+#: Name levels weighed by the name's frequency, and the frequency column each reads: how often a
+#: random record carries this name (`name_key`), a name holding all these words (`name_words`,
+#: for the levels where one name's words are all in the other's), a name within a typo of it
+#: (`name_fuzzy`), or a name holding words within a typo of these (`name_fuzzy_words`). Looser levels are not:
+#: SANCHEZ HUAMAN ALBERTO and SANCHEZ HUAMAN BEATRIZ are similar, both rare.
+NAME_TF_COLUMNS = ("name_key", "name_key", "name_words", "name_words", "name_fuzzy", "name_fuzzy", "name_fuzzy_words")
+#: The frequency columns: copies of `name_key`, each with its own frequency table.
+TF_COLUMNS = tuple(dict.fromkeys(NAME_TF_COLUMNS))
 
 
 def comparison(column: str, null_sql: str, levels: tuple[tuple[str, str], ...], m_prior: tuple[float, ...],
-               fixed: bool = False, tf: dict[str, Any] | None = None, tf_levels: int = 0) -> dict[str, Any]:
+               fixed: bool = False, tf: list[dict[str, Any]] | None = None,
+               u_fixed: tuple[float, ...] = ()) -> dict[str, Any]:
     if len(m_prior) != len(levels):
         raise ValueError(f"link.m_priors.{column} needs {len(levels)} values, one per level")
     out = [{"sql_condition": null_sql, "label_for_charts": f"{column} missing", "is_null_level": True}]
-    out += [{"sql_condition": sql, "label_for_charts": label, "m_probability": m, "fix_m_probability": fixed}
-            | ((tf or {}) if i < tf_levels else {})
-            for i, ((sql, label), m) in enumerate(zip(levels, m_prior))]
+    for i, ((sql, label), m) in enumerate(zip(levels, m_prior)):
+        level = {"sql_condition": sql, "label_for_charts": label, "m_probability": m, "fix_m_probability": fixed}
+        if tf and i < len(tf):
+            level |= tf[i]
+        if i < len(u_fixed):
+            level |= {"u_probability": u_fixed[i], "fix_u_probability": True}
+        out.append(level)
     return {"output_column_name": column, "comparison_levels": out, "comparison_description": column}
 
 
-def name_tf(p: Parameters) -> dict[str, Any]:
-    """Term-frequency adjustment of the name levels on `name_key`, whose frequencies are not
-    counted by Splink but estimated by `records.name_frequencies` (token rarity)."""
+def name_tf(p: Parameters) -> list[dict[str, Any]]:
+    """Term-frequency adjustment of the name levels, on frequencies estimated by
+    `records.name_frequencies` (not counted by Splink). Each level is weighed by its own u
+    (`disable_tf_exact_match_detection`), which `set_name_u` fixes to the median frequency:
+    the level's weight is then log2(m / median frequency) and the adjustment log2(median /
+    this name's frequency), together log2(m / frequency)."""
     if not p.name_rarity:
-        return {}
-    return {"tf_adjustment_column": "name_key", "tf_adjustment_weight": 1.0,
-            "tf_minimum_u_value": p.name_frequency_floor}
+        return []
+    return [{"tf_adjustment_column": col, "tf_adjustment_weight": 1.0, "tf_minimum_u_value": p.name_frequency_floor,
+             "disable_tf_exact_match_detection": True} for col in NAME_TF_COLUMNS]
 
 
 def settings(p: Parameters) -> dict[str, Any]:
@@ -108,9 +142,10 @@ def settings(p: Parameters) -> dict[str, Any]:
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "comparisons": [
-            comparison("tax_id", "tax_key_l IS NULL OR tax_key_r IS NULL", TAX_LEVELS, m["tax_id"], fixed=True),
-            comparison("name", "name_key_l IS NULL OR name_key_r IS NULL", name_levels(p), m["name"],
-                       tf=name_tf(p), tf_levels=NAME_TF_LEVELS),
+            comparison("tax_id", "tax_key_l IS NULL OR tax_key_r IS NULL", TAX_LEVELS, m["tax_id"], fixed=True,
+                       u_fixed=tuple(p.tax_id_u)),
+            comparison("name", "name_key_l IS NULL OR name_key_r IS NULL", name_levels(p), m["name"], fixed=True,
+                       tf=name_tf(p)),
             comparison("legal_form", "legal_form_l IS NULL OR legal_form_r IS NULL",
                        same_or_different("legal_form"), m["legal_form"]),
             comparison("country", "country_l IS NULL OR country_r IS NULL", same_or_different("country"), m["country"]),
@@ -119,19 +154,25 @@ def settings(p: Parameters) -> dict[str, Any]:
         "blocking_rules_to_generate_predictions": blocking_rules(),
         "retain_intermediate_calculation_columns": True,
         "retain_matching_columns": True,
-        "additional_columns_to_retain": ["n_records"],
     }
 
 
 def blocking_rules() -> list[Any]:
-    return [
-        block_on("tax_key"),
-        block_on("tax_alt", "tax_alt"),
-        "l.tax_alt = r.tax_key", "l.tax_key = r.tax_alt",
-        block_on("name_key"),
-        block_on("rare_pairs", arrays_to_explode=["rare_pairs"]),
-        block_on("rare_pairs_fuzzy", arrays_to_explode=["rare_pairs_fuzzy"]),
-    ]
+    """One exploding rule on the candidate pairs' ids (`blocking.splink_input`): two signatures
+    are compared exactly when `blocking.candidate_pairs` made them a candidate pair."""
+    return [block_on("pair_ids", arrays_to_explode=["pair_ids"])]
+
+
+def set_name_u(linker: Linker, medians: dict[str, float]) -> None:
+    """Fix the u of the frequency-weighed name levels to the median frequency of their column."""
+    for comp in linker._settings_obj.comparisons:
+        if comp.output_column_name != "name":
+            continue
+        for level in comp.comparison_levels:
+            if level.is_null_level or not level._has_tf_adjustments:
+                continue
+            level.u_probability = max(medians.get(level._tf_adjustment_input_column.input_name, 0.0), 1e-12)
+            level._fix_u_probability = True
 
 
 def floor_m(linker: Linker, floor: float) -> int:
@@ -171,7 +212,7 @@ def train(linker: Linker, p: Parameters, n_signatures: int, blocked_pairs: dict[
         # collapsed into one signature beforehand, so those pairs over-represent spelling errors.
         linker.training.estimate_parameters_using_expectation_maximisation(
             block_on("name_key"), max_pairs=p.em_max_pairs if pairs > p.em_max_pairs else None,
-            record_sample_proportion=1.0, estimate_without_term_frequencies=True)
+            record_sample_proportion=1.0, estimate_without_term_frequencies=True, fix_u_probabilities=True)
         floored = floor_m(linker, p.m_floor)
         notes.append(f"m estimated by EM on {pairs} pairs sharing a name"
                      + (f"; {floored} m value(s) raised to link.m_floor" if floored else ""))

@@ -36,7 +36,8 @@ LEGAL_FORMS: tuple[tuple[str, str], ...] = tuple(sorted((
     ("EMPRESA INDIVIDUAL DE RESPONSABILIDAD LIMITADA", "EIRL"), ("EIRL", "EIRL"),
     ("SOCIEDAD COMERCIAL DE RESPONSABILIDAD LIMITADA", "SRL"),
     ("SOCIEDAD DE RESPONSABILIDAD LIMITADA", "SRL"), ("SRL", "SRL"), ("SCRL", "SRL"),
-    ("COMPANIA LIMITADA", "CIALTDA"), ("CIA LTDA", "CIALTDA"), ("CIA LTD", "CIALTDA"),
+    ("COMPANIA LIMITADA", "CIALTDA"), ("CIA LTDA", "CIALTDA"), ("CIA LTD", "CIALTDA"), ("C LTDA", "CIALTDA"),
+    ("CIA LIMITADA", "CIALTDA"), ("CIA", "CIALTDA"),
     ("LIMITADA", "LTDA"), ("LTDA", "LTDA"),
     ("SOCIEDAD EN COMANDITA", "SCS"), ("SOCIEDAD DE HECHO", "SDH"),
     ("SPA", "SPA"), ("SOCIETA PER AZIONI", "SPA"),
@@ -84,10 +85,79 @@ def fold(text: str) -> str:
 
     Dots inside abbreviations are removed first so "S.A.C." becomes "SAC" and not "S A C".
     """
-    text = unicodedata.normalize("NFKD", str(text or ""))
-    text = "".join(c for c in text if not unicodedata.combining(c)).upper()
-    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+    text = str(text or "")
+    if not text.isascii():  # most names are plain ASCII: skip the Unicode decomposition
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = text.upper()
+    if "." in text:
+        text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
     return " ".join(_PUNCT.sub(" ", text).split())
+
+
+#: Any legal-form phrase as a whole word sequence: names without one (most person names) skip the
+#: phrase-by-phrase search.
+_ANY_FORM = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(p) for p, _c in LEGAL_FORMS) + r")(?!\S)")
+_FORM_RANK = {p: i for i, (p, _c) in enumerate(LEGAL_FORMS)}
+_FORM_CODE = dict(LEGAL_FORMS)
+#: Spelled-out legal forms (several words or a long word), matched at the end of a name up to one
+#: typo per word of five letters or more: "Sociedsd por Acciones Simplificada", "Emprsea Individual
+#: de Responsabilidad Limitada". Abbreviations (SAC, SRL) are too short to tell a typo from another form.
+_SPELLED_FORMS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
+    (tuple(p.split()), c) for p, c in LEGAL_FORMS if " " in p or len(p) > 5)
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by at most one edit (a letter changed, added, dropped, or two swapped)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        return a[i + 1:] == b[i + 1:] or (a[i + 2:] == b[i + 2:] and a[i:i + 2] == b[i:i + 2][::-1])
+    return a[i + 1:] == b[i:] if la > lb else a[i:] == b[i + 1:]
+
+
+def _deletions(word: str) -> set[str]:
+    """The word and every word one letter shorter: two words within one edit share one of these."""
+    return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+#: Last word of each spelled-out form, and its one-letter deletions -> the forms ending so: a
+#: name whose last word meets none of them ends in no spelled-out form (a dictionary look-up per
+#: name instead of a comparison with every form).
+_FORM_ENDS: dict[str, list[int]] = {}
+for _i, (_words, _code) in enumerate(_SPELLED_FORMS):
+    for _v in (_deletions(_words[-1]) if len(_words[-1]) >= 5 else {_words[-1]}):
+        _FORM_ENDS.setdefault(_v, []).append(_i)
+
+
+_FORM_HEADS = frozenset(w[-1][:2] for w, _c in _SPELLED_FORMS)
+_FORM_TAILS = frozenset(w[-1][-2:] for w, _c in _SPELLED_FORMS)
+
+
+def _fuzzy_form(tokens: list[str]) -> tuple[int, str] | None:
+    """(words taken, code) of the longest spelled-out legal form ending `tokens` with at most one
+    typo per word of five letters or more (an exactly spelled form is found before this)."""
+    if not tokens:
+        return None
+    last = tokens[-1]
+    if len(last) < 4 or (last[:2] not in _FORM_HEADS and last[-2:] not in _FORM_TAILS):
+        return None  # a typo keeps a word's first two letters or its last two
+    found = {i for v in (_deletions(last) if len(last) >= 4 else {last}) for i in _FORM_ENDS.get(v, ())}
+    best = None
+    for i in sorted(found):
+        words, code = _SPELLED_FORMS[i]
+        n = len(words)
+        if len(tokens) <= n or (best and best[0] >= n):
+            continue
+        tail = tokens[-n:]
+        if all(t == w or (len(w) >= 5 and within_one_edit(t, w)) for t, w in zip(tail, words)):
+            best = (n, code)
+    return best
 
 
 @lru_cache(maxsize=200_000)
@@ -95,13 +165,18 @@ def normalize_name(name: str | None) -> NormalName:
     """Fold a name, take its legal form out and sort its tokens (cached: names repeat a lot)."""
     text = fold(name or "")
     padded = f" {text} "
-    form = None
-    for phrase, code in LEGAL_FORMS:
-        probe = f" {phrase} "
-        if padded.endswith(probe) or (len(phrase) > 4 and probe in padded):
-            form = code
-            padded = padded.replace(probe, " ", 1)
-            break
+    form, phrase = None, ""
+    # The longest form at the end of the name, or spelled out (longer than four letters) anywhere.
+    forms = [m.group(0) for m in _ANY_FORM.finditer(text)]
+    if forms:
+        ok = [f for f in forms if len(f) > 4 or padded.endswith(f" {f} ")]
+        if ok:
+            phrase = min(ok, key=_FORM_RANK.__getitem__)
+            form = _FORM_CODE[phrase]
+            padded = padded.replace(f" {phrase} ", " ", 1)
+    fuzzy = _fuzzy_form(text.split())
+    if fuzzy and (form is None or fuzzy[0] > len(phrase.split())):  # a longer form spelled with a typo
+        form, padded = fuzzy[1], " " + " ".join(text.split()[: -fuzzy[0]]) + " "
     tokens = [t for t in padded.split() if t not in DESIGNATIONS or len(padded.split()) == 1]
     rest = " ".join(tokens)
     if form is None and rest:
@@ -118,10 +193,21 @@ def normalize_name(name: str | None) -> NormalName:
         rest = text
     organisation = form is not None or any(t in ORG_WORDS for t in tokens)
     tokens = [t for t in tokens if t not in PARTICLES] or tokens
-    rotations = [tokens[i:] + tokens[:i] for i in range(len(tokens))] or [[]]
     return NormalName(core=rest, tokens=tuple(tokens), key=" ".join(sorted(tokens)),
-                      rotation=" ".join(min(rotations)), legal_form=form,
+                      rotation=" ".join(min_rotation(tokens)), legal_form=form,
                       organisation=organisation)
+
+
+def min_rotation(tokens: list[str] | tuple[str, ...]) -> list[str]:
+    """The smallest rotation of the words (the one starting at the smallest word, when it is unique)."""
+    tokens = list(tokens)
+    if not tokens:
+        return []
+    first = min(tokens)
+    if tokens.count(first) == 1:
+        i = tokens.index(first)
+        return tokens[i:] + tokens[:i]
+    return min(tokens[i:] + tokens[:i] for i in range(len(tokens)))
 
 
 @dataclass(frozen=True)

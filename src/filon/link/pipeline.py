@@ -30,13 +30,13 @@ from filon.link.decisions import append_decisions, latest, read_decisions
 from filon.link.records import SOURCES, build_records, read_sources
 from filon.link.resolve import (
     Pair,
+    ambiguous_signatures,
     best_pairs,
+    capped_probabilities,
     cluster,
     entity_id_for,
-    namesake_capped,
-    namesake_names,
     reasons_text,
-    vetoed,
+    vetoed_mask,
 )
 from filon.store.workspace import MANIFEST, Workspace
 
@@ -125,35 +125,43 @@ def _resolve(records: pa.Table, signatures: pa.Table, state: Path, p: Any, mode:
     floor = min(p.review_threshold, p.match_threshold)
     notes: list[str] = []
     prev_entity: dict[str, str] = {}
+    if incremental and not splink_run.compatible(previous[0], p):  # type: ignore[index]
+        if mode == "incremental":
+            raise UsageError(f"the model saved in {state} was made by another version of filon link or other "
+                             "parameters: run once without --incremental")
+        incremental = False
+        notes.append("the saved model was made by another version or other parameters: full run")
     if incremental:
         trained, prev_sigs = previous  # type: ignore[misc]
         prev_entity = dict(zip(prev_sigs["unique_id"].to_pylist(), prev_sigs["entity_id"].to_pylist()))
-        is_new = pc.invert(pc.is_in(signatures["unique_id"], value_set=pa.array(list(prev_entity))))
+        is_new = pc.invert(pc.is_in(signatures["unique_id"], value_set=pa.array(list(prev_entity), pa.string())))
         new, old = signatures.filter(is_new), signatures.filter(pc.invert(is_new))
         progress(f"incremental: {new.num_rows:,} new name signature(s) against {old.num_rows:,} resolved")
-        rows = splink_run.predict_new(old, new, trained, p, floor) if new.num_rows and old.num_rows else []
+        rows = splink_run.predict_new(old, new, trained, p, floor) if new.num_rows and old.num_rows else None
         notes.append(f"incremental run: {new.num_rows} new signature(s) linked against {old.num_rows}")
     else:
         progress(f"training the model on {signatures.num_rows:,} distinct names and scoring pairs")
-        rows, trained, notes = splink_run.train_and_predict(signatures, p, floor)
-    pairs, n_vetoed = [], 0
+        rows, trained, trained_notes = splink_run.train_and_predict(signatures, p, floor)
+        notes += trained_notes
+    pairs: list[Pair] = []
+    n_vetoed = 0
     tax_keys = _valid_tax_keys(signatures)
-    namesakes = namesake_names(signatures["name_key"].to_pylist(), tax_keys.values())
-    for row in rows:
-        if vetoed(row):
-            n_vetoed += 1
-            continue
-        probability = namesake_capped(row, namesakes, p.match_threshold)
-        why = reasons_text(row, labels)
-        if probability < row["match_probability"]:
-            why += "; name carried by several parties with different tax ids: held for review"
-        pairs.append(Pair(row["unique_id_l"], row["unique_id_r"], probability, why))
+    if rows is not None and rows.num_rows:
+        veto = vetoed_mask(rows)
+        n_vetoed = int(veto.sum())
+        rows = rows.filter(pa.array(~veto))
+        probability = capped_probabilities(rows, ambiguous_signatures(signatures), p.match_threshold)
+        for i, (left, right, prob) in enumerate(zip(rows["unique_id_l"].to_pylist(), rows["unique_id_r"].to_pylist(),
+                                                    probability.tolist())):
+            pairs.append(Pair(left, right, prob, "", row=i))
     rejected = _apply_decisions(state, records, pairs)
     clusters = cluster(signatures["unique_id"].to_pylist(), pairs, p.match_threshold, tax_keys, rejected, prev_entity)
     sig_entity = {sig: c.entity_id or entity_id_for(c.members) for sig, c in clusters.items()}
     review = [x for x in pairs if not x.accepted and p.review_threshold <= x.probability < p.match_threshold
               and clusters[x.left] is not clusters[x.right]]
-    resolved = _Resolved(sig_entity, best_pairs(pairs, clusters, p.match_threshold), review, trained, signatures)
+    best = best_pairs(pairs, clusters, p.match_threshold)
+    _explain([*best.values(), *review], rows, labels)
+    resolved = _Resolved(sig_entity, best, review, trained, signatures)
     entities = len(set(sig_entity.values()))
     per_entity: dict[str, int] = {}
     for sig in records["signature"].to_pylist():
@@ -162,6 +170,24 @@ def _resolve(records: pa.Table, signatures: pa.Table, state: Path, p: Any, mode:
     result = LinkResult(Path(), "incremental" if incremental else "full", records.num_rows, signatures.num_rows,
                         entities, linked, len(review), n_vetoed, notes, resolved=resolved)
     return result
+
+
+def _explain(pairs: list[Pair], rows: pa.Table | None, labels: dict[str, list[str]]) -> None:
+    """Write the reasons of the pairs that are shown (each entity member's best pair, the review
+    queue) from their scored rows; pairs from analysts' decisions keep theirs."""
+    wanted = sorted({x.row for x in pairs if x.row is not None and not x.reasons})
+    if rows is None or not wanted:
+        return
+    cols = ["match_probability", *[f"gamma_{c}" for c in labels], *[f"mw_{c}" for c in labels]]
+    picked = rows.select(cols).take(pa.array(wanted, pa.int64())).to_pylist()
+    text = dict(zip(wanted, picked))
+    for x in pairs:
+        if x.row is None or x.reasons:
+            continue
+        row = text[x.row]
+        x.reasons = reasons_text(row, labels)
+        if x.probability < row["match_probability"]:
+            x.reasons += "; name carried by several parties with different tax ids: held for review"
 
 
 def _previous_state(state: Path) -> tuple[dict[str, Any], pa.Table] | None:

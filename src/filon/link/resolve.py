@@ -14,6 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
 FORCED = 1.0
 
 
@@ -26,6 +33,7 @@ class Pair:
     probability: float
     reasons: str
     accepted: bool = False
+    row: int | None = None                     # its row among the scored pairs, to explain it later
 
 
 @dataclass
@@ -49,30 +57,58 @@ def vetoed(row: dict[str, Any]) -> bool:
     return not keys_l & keys_r
 
 
-def namesake_names(name_keys: Iterable[str | None], tax_keys: Iterable[str | None]) -> set[str]:
-    """Names carried with two or more different valid tax ids (pass only valid, decisive keys):
-    several parties are known to bear them, so the name alone cannot say which one a record means."""
-    ids: dict[str, set[str]] = {}
-    for name, tax in zip(name_keys, tax_keys):
-        if name and tax:
-            ids.setdefault(name, set()).add(tax)
-    return {name for name, taxes in ids.items() if len(taxes) > 1}
+def vetoed_mask(rows: pa.Table) -> np.ndarray:
+    """`vetoed` of every scored pair at once (rows with tax_key_l/r, tax_alt_l/r, tax_valid_l/r)."""
+    def eq(a: str, b: str) -> pa.Array:
+        return pc.fill_null(pc.equal(rows[a], rows[b]), False)
+    shared = pc.or_(pc.or_(eq("tax_key_l", "tax_key_r"), eq("tax_key_l", "tax_alt_r")),
+                    pc.or_(eq("tax_alt_l", "tax_key_r"), eq("tax_alt_l", "tax_alt_r")))
+    both = pc.and_(pc.fill_null(rows["tax_valid_l"], False), pc.fill_null(rows["tax_valid_r"], False))
+    return np.asarray(pc.and_(both, pc.invert(shared)), dtype=bool)
 
 
-#: Probability given to a pair linked by a known namesake's name alone: under any match
+AMBIGUOUS_SQL = """
+WITH valid AS (SELECT DISTINCT name_key, legal_form, country, tax_key FROM {table}
+               WHERE tax_valid AND tax_alt IS NULL AND name_key IS NOT NULL),
+multi AS (SELECT name_key FROM valid GROUP BY name_key HAVING count(DISTINCT tax_key) > 1)
+SELECT DISTINCT s.unique_id FROM {table} s JOIN valid v ON v.name_key = s.name_key
+WHERE s.name_key IN (SELECT name_key FROM multi)
+  AND (s.legal_form IS NULL OR v.legal_form IS NULL OR s.legal_form = v.legal_form)
+  AND (s.country IS NULL OR v.country IS NULL OR s.country = v.country)
+GROUP BY s.unique_id HAVING count(DISTINCT v.tax_key) > 1
+"""
+
+
+def ambiguous_signatures(signatures: pa.Table) -> pa.Array:
+    """Signatures whose name may be any of several parties: two or more different valid tax ids
+    are carried by records with the same name, a legal form and a country that do not contradict
+    this signature's (`MINERA EL ROBLE` without a form may be the SAC or the EIRL of that name;
+    `MINERA EL ROBLE EIRL` is the EIRL; QUISPE MAMANI JUAN of Peru, without a tax id, is any of
+    the Peruvian ones). Reads unique_id, name_key, legal_form, country, tax_key, tax_alt, tax_valid."""
+    con = duckdb.connect()
+    try:
+        con.register("_sigs", signatures.select(["unique_id", "name_key", "legal_form", "country", "tax_key", "tax_alt",
+                                                 "tax_valid"]))
+        return con.execute(AMBIGUOUS_SQL.format(table="_sigs")).to_arrow_table()["unique_id"].combine_chunks()
+    finally:
+        con.close()
+
+
+def capped_probabilities(rows: pa.Table, ambiguous: pa.Array, threshold: float) -> np.ndarray:
+    """The pairs' match probabilities, held just below `threshold` when one side is an ambiguous
+    signature (`ambiguous_signatures`) and the tax ids do not agree: QUISPE MAMANI JUAN without a
+    tax id may be any of the registry's QUISPE MAMANI JUANs, and joining it to the first one is a
+    coin toss, so such pairs go to review."""
+    p = np.asarray(rows["match_probability"], dtype=np.float64)
+    tax_agrees = np.asarray(pc.fill_null(pc.greater_equal(rows["gamma_tax_id"], 2), False), dtype=bool)
+    known = np.asarray(pc.fill_null(pc.or_(pc.is_in(rows["unique_id_l"], value_set=ambiguous),
+                                           pc.is_in(rows["unique_id_r"], value_set=ambiguous)), False), dtype=bool)
+    return np.where(~tax_agrees & known, np.minimum(p, min(NAMESAKE_CAP, threshold - 1e-6)), p)
+
+
+#: Probability given to a pair linked by an ambiguous signature's name alone: under any match
 #: threshold above it, so such pairs go to review and never join an entity by themselves.
 NAMESAKE_CAP = 0.79
-
-
-def namesake_capped(row: dict[str, Any], namesakes: set[str], threshold: float) -> float:
-    """The pair's match probability, held just below `threshold` when one side's name is a known
-    namesake's and the tax ids do not agree: QUISPE MAMANI JUAN without a tax id may be any of the
-    registry's QUISPE MAMANI JUANs, and joining it to the first one is a coin toss."""
-    p = row["match_probability"]
-    tax_agrees = (row.get("gamma_tax_id") or -1) >= 2
-    if not tax_agrees and (row.get("name_key_l") in namesakes or row.get("name_key_r") in namesakes):
-        return min(p, min(NAMESAKE_CAP, threshold - 1e-6))
-    return p
 
 
 def reasons_text(row: dict[str, Any], labels: dict[str, list[str]]) -> str:
@@ -90,39 +126,129 @@ def cluster(signatures: Iterable[str], pairs: list[Pair], threshold: float, tax_
             rejected: set[frozenset[str]], previous: dict[str, str] | None = None) -> dict[str, Cluster]:
     """Map each signature to its cluster. `previous` (signature -> entity id) seeds the clusters
     of an incremental run, so existing entities keep their ids and new records join them."""
-    clusters: dict[str, Cluster] = {}
-    by_entity: dict[str, Cluster] = {}
-    for sig in signatures:
-        entity = (previous or {}).get(sig)
-        if entity and entity in by_entity:
-            c = by_entity[entity]
-            c.members.add(sig)
-            c.tax_key = c.tax_key or tax_keys.get(sig)
-        else:
-            c = Cluster({sig}, tax_keys.get(sig), entity)
-            if entity:
-                by_entity[entity] = c
-        clusters[sig] = c
-    for pair in rejected:
-        a, b = tuple(pair)
-        if a in clusters and b in clusters:
-            clusters[a].forbidden.add(b)
-            clusters[b].forbidden.add(a)
-    for pair in sorted(pairs, key=lambda p: (not p.accepted, -p.probability, p.left, p.right)):
-        if not pair.accepted and pair.probability < threshold:
-            break
-        a, b = clusters[pair.left], clusters[pair.right]
-        if a is b or (a.tax_key and b.tax_key and a.tax_key != b.tax_key) or a.forbidden & b.members \
-                or b.forbidden & a.members:
+    sigs = list(dict.fromkeys(signatures))
+    index = {s: i for i, s in enumerate(sigs)}
+    kept = [x for x in pairs if x.accepted or x.probability >= threshold]
+    left = np.array([index[x.left] for x in kept], dtype=np.int64)
+    right = np.array([index[x.right] for x in kept], dtype=np.int64)
+    prob = np.array([x.probability for x in kept], dtype=np.float64)
+    accepted = np.array([x.accepted for x in kept], dtype=bool)
+    tax = _codes([tax_keys.get(s) for s in sigs])
+    seeds = _codes([(previous or {}).get(s) for s in sigs])
+    bans = [(index[a], index[b]) for a, b in (tuple(r) for r in rejected if len(r) == 2) if a in index and b in index]
+    labels = cluster_labels(len(sigs), left, right, prob, accepted, threshold, tax, bans, seeds, sigs)
+    clusters: dict[int, Cluster] = {}
+    for i, lab in enumerate(labels.tolist()):
+        c = clusters.get(lab)
+        if c is None:
+            c = clusters[lab] = Cluster(set())
+        c.members.add(sigs[i])
+        c.tax_key = c.tax_key or tax_keys.get(sigs[i])
+        old = (previous or {}).get(sigs[i])
+        if old and (c.entity_id is None or old < c.entity_id):
+            c.entity_id = old
+    for a, b in bans:
+        clusters[labels[a]].forbidden.add(sigs[b])
+        clusters[labels[b]].forbidden.add(sigs[a])
+    return {s: clusters[labels[i]] for i, s in enumerate(sigs)}
+
+
+def _codes(values: list[str | None]) -> np.ndarray:
+    """Values as int codes, -1 for None."""
+    seen: dict[str, int] = {}
+    return np.array([-1 if v is None else seen.setdefault(v, len(seen)) for v in values], dtype=np.int64)
+
+
+def cluster_labels(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, accepted: np.ndarray,
+                   threshold: float, tax: np.ndarray, bans: list[tuple[int, int]], seeds: np.ndarray,
+                   names: list[str] | None = None) -> np.ndarray:
+    """Cluster label of each of `n` items, linked by pairs (left[i], right[i]) scoring prob[i].
+
+    Greedy over the pairs, strongest first (accepted pairs before all), refusing any merge that
+    would put two different tax codes (`tax`, -1 for none) or a banned pair in one cluster;
+    items with the same `seeds` code (>= 0) start in one cluster. Connected components of the
+    pairs at or above `threshold` are computed first (scipy): a component holding at most one
+    tax code and no banned pair is what the greedy pass would build, whole, so only the other
+    components go through it, a Python loop over their pairs alone. `names` break ties between
+    equally strong pairs (by default the indices do).
+    """
+    keep = accepted | (prob >= threshold)
+    left, right, prob, accepted = left[keep], right[keep], prob[keep], accepted[keep]
+    seeded = np.flatnonzero(seeds >= 0)
+    seed_l = seed_r = np.empty(0, dtype=np.int64)
+    if len(seeded):
+        order = seeded[np.argsort(seeds[seeded], kind="stable")]
+        same = seeds[order][1:] == seeds[order][:-1]
+        seed_l, seed_r = order[:-1][same], order[1:][same]
+    graph = coo_matrix((np.ones(len(left) + len(seed_l), dtype=np.int8),
+                        (np.concatenate([left, seed_l]), np.concatenate([right, seed_r]))), shape=(n, n))
+    _count, comp = connected_components(graph, directed=False)
+    # components holding two tax codes, or a banned pair, need the constrained greedy pass
+    has_tax = tax >= 0
+    pairs_ct = np.unique(np.stack([comp[has_tax], tax[has_tax]], axis=1), axis=0) if has_tax.any() else np.empty((0, 2), np.int64)
+    comps, counts = np.unique(pairs_ct[:, 0], return_counts=True) if len(pairs_ct) else (np.empty(0, np.int64),) * 2
+    hard = set(comps[counts > 1].tolist()) | {int(comp[a]) for a, b in bans if comp[a] == comp[b]}
+    labels = comp.copy()
+    if not hard:
+        return labels
+    in_hard = np.isin(comp, np.fromiter(hard, dtype=np.int64))
+    edge_hard = in_hard[left]
+    _greedy(np.flatnonzero(in_hard), left[edge_hard], right[edge_hard], prob[edge_hard], accepted[edge_hard],
+            tax, bans, seeds, names, labels)
+    return labels
+
+
+def _greedy(items: np.ndarray, left: np.ndarray, right: np.ndarray, prob: np.ndarray, accepted: np.ndarray,
+            tax: np.ndarray, bans: list[tuple[int, int]], seeds: np.ndarray, names: list[str] | None,
+            labels: np.ndarray) -> None:
+    """The constrained greedy pass over some components; writes their items' labels."""
+    parent: dict[int, int] = {}
+    members: dict[int, set[int]] = {}
+    taxes: dict[int, int] = {}
+    forbidden: dict[int, set[int]] = {}
+    by_seed: dict[int, int] = {}
+    for i in items.tolist():
+        seed = int(seeds[i])
+        if seed >= 0 and seed in by_seed:
+            root = by_seed[seed]
+            parent[i] = root
+            members[root].add(i)
+            if taxes[root] < 0:
+                taxes[root] = int(tax[i])
             continue
-        big, small = (a, b) if len(a.members) >= len(b.members) else (b, a)
-        big.members |= small.members
-        big.forbidden |= small.forbidden
-        big.tax_key = big.tax_key or small.tax_key
-        big.entity_id = min(filter(None, (big.entity_id, small.entity_id)), default=None)
-        for sig in small.members:
-            clusters[sig] = big
-    return clusters
+        parent[i] = i
+        members[i] = {i}
+        taxes[i] = int(tax[i])
+        forbidden[i] = set()
+        if seed >= 0:
+            by_seed[seed] = i
+    for a, b in bans:
+        if a in parent and b in parent:
+            forbidden[_find(parent, a)].add(b)
+            forbidden[_find(parent, b)].add(a)
+    key = (lambda k: (not accepted[k], -prob[k], names[left[k]], names[right[k]])) if names else \
+          (lambda k: (not accepted[k], -prob[k], left[k], right[k]))
+    for k in sorted(range(len(left)), key=key):
+        a, b = _find(parent, int(left[k])), _find(parent, int(right[k]))
+        if a == b or (taxes[a] >= 0 and taxes[b] >= 0 and taxes[a] != taxes[b]) \
+                or forbidden[a] & members[b] or forbidden[b] & members[a]:
+            continue
+        big, small = (a, b) if len(members[a]) >= len(members[b]) else (b, a)
+        members[big] |= members.pop(small)
+        forbidden[big] |= forbidden.pop(small)
+        taxes[big] = taxes[big] if taxes[big] >= 0 else taxes[small]
+        parent[small] = big
+    for i in items.tolist():
+        labels[i] = -1 - _find(parent, i)  # negative: apart from the component numbers
+
+
+def _find(parent: dict[int, int], i: int) -> int:
+    root = i
+    while parent[root] != root:
+        root = parent[root]
+    while parent[i] != root:
+        parent[i], i = root, parent[i]
+    return root
 
 
 def entity_id_for(members: Iterable[str]) -> str:

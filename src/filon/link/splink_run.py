@@ -11,12 +11,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import numpy as np
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
 from filon.detect.parameters import Parameters
 from filon.engine.duckdb import connect
-from filon.link import model
+from filon.link import blocking, model
 from filon.link.records import name_frequencies
 
 log = logging.getLogger("filon.link")
@@ -31,73 +33,97 @@ def comparison_labels(p: Parameters) -> dict[str, list[str]]:
             for c in model.settings(p)["comparisons"]}
 
 
-def blocked_pair_counts(signatures: pa.Table) -> dict[str, int]:
+def blocked_pair_counts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
     """Pairs sharing a name (EM's blocking key), to decide whether EM has enough to learn from."""
+    return {col: int(con.execute(f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n "
+                                 f"FROM {table} WHERE {col} IS NOT NULL GROUP BY {col})").fetchone()[0])
+            for col in ("name_key",)}
+
+
+def _load(con: duckdb.DuckDBPyConnection, signatures: pa.Table, p: Parameters, new: pa.Table | None = None) -> int:
+    """Signatures (and new ones, incremental) with their candidate pairs (`blocking.py`) into
+    DuckDB as `sigs`, the Splink input; return the number of pairs."""
+    table = signatures if new is None else pa.concat_tables([signatures.select(new.column_names), new])
+    is_new = None if new is None else np.repeat([False, True], [signatures.num_rows, new.num_rows])
+    left, right = blocking.candidate_pairs(table, p.block_max_names, p.block_max_fuzzy, is_new)
+    con.register("_arrow_sigs", blocking.splink_input(table, left, right))
+    con.execute("CREATE OR REPLACE TABLE sigs AS SELECT * FROM _arrow_sigs")
+    con.unregister("_arrow_sigs")
+    log.info("%d candidate pairs", len(left))
+    return len(left)
+
+
+def register_name_frequencies(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, linker: Linker) -> dict[str, float]:
+    """Give Splink the names' estimated frequencies (`records.name_frequencies`) if the model uses
+    them; return the median of each frequency column."""
+    if not any(lv.get("tf_adjustment_column") for c in linker.misc.save_model_to_json()["comparisons"]
+               for lv in c["comparison_levels"]):
+        return {}
+    tf = name_frequencies(con, "sigs")
+    for col in model.TF_COLUMNS:
+        lookup = tf.select(["name_key", f"tf_{col}"]).rename_columns([col, f"tf_{col}"])
+        linker.table_management.register_term_frequency_lookup(db.register(lookup, table_name=f"tf_{col}_estimated"), col)
+    con.register("_tf", tf)
+    medians = con.execute(f"SELECT {', '.join(f'median(tf_{c})' for c in model.TF_COLUMNS)} FROM _tf").fetchone()
+    con.unregister("_tf")
+    return {c: float(v or 0.0) for c, v in zip(model.TF_COLUMNS, medians)}
+
+
+def _rows(sdf: Any, labels: dict[str, list[str]], threshold: float) -> pa.Table:
+    """Scored pairs at or above `threshold`, with the columns the resolution and the reasons read
+    (`mw_X` is the weight of comparison X, term-frequency adjustment included)."""
+    rel = sdf.as_duckdbpyrelation()
+    have = set(rel.columns)
+    cols = list(PAIR_COLUMNS) + [f"gamma_{c}" for c in labels]
+    cols += [f"coalesce(mw_{c}, 0) + coalesce(mw_tf_adj_{c}, 0) AS mw_{c}" if f"mw_tf_adj_{c}" in have
+             else f"mw_{c}" for c in labels]
+    return rel.filter(f"match_probability >= {threshold}").project(", ".join(cols)).to_arrow_table()
+
+
+def train_and_predict(signatures: pa.Table, p: Parameters, floor: float) -> tuple[pa.Table, dict[str, Any], list[str]]:
+    """Fit the model on all signatures and score every candidate pair at or above `floor`."""
     con = connect()
+    db = DuckDBAPI(con)
     try:
-        con.register("sigs", signatures)
-        return {col: int(con.execute(f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n "
-                                     f"FROM sigs WHERE {col} IS NOT NULL GROUP BY {col})").fetchone()[0])
-                for col in ("name_key",)}
+        pairs = _load(con, signatures, p)
+        linker = Linker(db.register("sigs", table_name="signatures"), model.settings(p),
+                        log_level=logging.ERROR)
+        medians = register_name_frequencies(con, db, linker)
+        model.set_name_u(linker, medians)
+        notes = model.train(linker, p, signatures.num_rows, blocked_pair_counts(con, "sigs"), log)
+        notes.append(f"{pairs:,} candidate pairs scored")
+        rows = _rows(linker.inference.predict(threshold_match_probability=floor, warning_mode="never"),
+                     comparison_labels(p), floor)
+        trained = linker.misc.save_model_to_json()
     finally:
         con.close()
-
-
-def register_name_frequencies(db: DuckDBAPI, linker: Linker, signatures: pa.Table) -> None:
-    """Give Splink the names' estimated frequencies (`records.name_frequencies`), if the model uses them."""
-    levels = [lv for c in linker.misc.save_model_to_json()["comparisons"] if c["output_column_name"] == "name"
-              for lv in c["comparison_levels"] if not lv.get("is_null_level")]
-    if not any(lv.get("tf_adjustment_column") == "name_key" for lv in levels):
-        return
-    u_exact = levels[0].get("u_probability") or 1.0
-    con = connect()
-    try:
-        con.register("sigs", signatures)
-        con.register("estimated", name_frequencies(con, "sigs"))
-        # Rarity only adds evidence: a name's share above the average exact-name agreement (u)
-        # would lower the weight, and the share counts a party's own other spellings too.
-        tf = con.execute(f"SELECT name_key, least(tf_name_key, {u_exact!r}) AS tf_name_key FROM estimated").to_arrow_table()
-    finally:
-        con.close()
-    linker.table_management.register_term_frequency_lookup(db.register(tf, table_name="tf_name_key_estimated"),
-                                                           "name_key")
-
-
-def _rows(sdf: Any, labels: dict[str, list[str]], threshold: float) -> list[dict[str, Any]]:
-    cols = list(PAIR_COLUMNS) + [f"{k}_{c}" for c in labels for k in ("gamma", "mw")]
-    rel = sdf.as_duckdbpyrelation().filter(f"match_probability >= {threshold}").project(", ".join(cols))
-    names = rel.columns
-    return [dict(zip(names, r)) for r in rel.fetchall()]
-
-
-def train_and_predict(signatures: pa.Table, p: Parameters, floor: float) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
-    """Fit the model on all signatures and score every blocked pair at or above `floor`."""
-    db = DuckDBAPI(connect())
-    linker = Linker(db.register(signatures, table_name="signatures"), model.settings(p), log_level=logging.ERROR)
-    notes = model.train(linker, p, signatures.num_rows, blocked_pair_counts(signatures), log)
-    register_name_frequencies(db, linker, signatures)
-    rows = _rows(linker.inference.predict(threshold_match_probability=floor, warning_mode="never"),
-                 comparison_labels(p), floor)
-    trained = linker.misc.save_model_to_json()
-    db.duckdb_con.close()
     return rows, trained, notes
 
 
+def compatible(trained: dict[str, Any], p: Parameters) -> bool:
+    """Whether a saved model has the comparisons and the blocking of this version (else: retrain)."""
+    def levels(settings: dict[str, Any]) -> list[list[str]]:
+        return [[lv["sql_condition"] for lv in c["comparison_levels"]] for c in settings["comparisons"]]
+    try:
+        return levels(trained) == levels(model.settings(p)) and \
+            "pair_ids" in json.dumps(trained.get("blocking_rules_to_generate_predictions"), default=str)
+    except (KeyError, TypeError):
+        return False
+
+
 def predict_new(existing: pa.Table, new: pa.Table, trained: dict[str, Any], p: Parameters, floor: float
-                ) -> list[dict[str, Any]]:
+                ) -> pa.Table:
     """Score new signatures against existing ones and among themselves with a saved model."""
-    db = DuckDBAPI(connect())
-    old_sdf = db.register(existing, table_name="existing")
-    new_sdf = db.register(new, table_name="new_records")
-    linker = Linker(old_sdf, trained, log_level=logging.ERROR)
-    register_name_frequencies(db, linker, pa.concat_tables([existing.select(new.column_names), new]))
-    labels = comparison_labels(p)
-    rows = _rows(linker.inference.predict_between(old_sdf, new_sdf, threshold_match_probability=floor,
-                                                  warning_mode="never"), labels, floor)
-    if new.num_rows > 1:
-        rows += _rows(linker.inference.predict_within(new_sdf, threshold_match_probability=floor,
-                                                      warning_mode="never"), labels, floor)
-    db.duckdb_con.close()
+    con = connect()
+    db = DuckDBAPI(con)
+    try:
+        _load(con, existing, p, new)
+        linker = Linker(db.register("sigs", table_name="signatures"), trained, log_level=logging.ERROR)
+        register_name_frequencies(con, db, linker)
+        rows = _rows(linker.inference.predict(threshold_match_probability=floor, warning_mode="never"),
+                     comparison_labels(p), floor)
+    finally:
+        con.close()
     return rows
 
 

@@ -4,7 +4,6 @@ are in force at a date, dates as ISO text, the gold price of a year and a countr
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -52,21 +51,9 @@ def period_bounds(period: str) -> tuple[str, str]:
     return p[:10], p[:10]
 
 
-#: Layers already read on an engine: the four detectors of one run share one parse of each table.
-#: Keyed weakly on the engine, so a closed and dropped engine takes its layers with it. Layers are
-#: shared: callers must not change them.
-_LAYERS: "weakref.WeakKeyDictionary[Any, dict[tuple, Layer]]" = weakref.WeakKeyDictionary()
-
-
 def _cached(ctx: DetectContext, key: tuple, read: Callable[[], Layer]) -> Layer:
-    ctx.uses(key[0])  # the first key is the table: recorded on every hit, not only on the read
-    try:
-        per_engine = _LAYERS.setdefault(ctx.engine, {})
-    except TypeError:  # an engine that cannot be weakly referenced: no cache
-        return read()
-    if key not in per_engine:
-        per_engine[key] = read()
-    return per_engine[key]
+    """A layer read once per analysis and shared by the geospatial detectors (the first key is its table)."""
+    return ctx.memo(("layer", *key), read, (key[0],))
 
 
 def detections(ctx: DetectContext) -> Layer:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from filon.engine.base import Engine
@@ -28,6 +28,8 @@ class DetectContext:
     #: that must be computed on all of them, and the subject keys the run is about.
     full: DetectContext | None = field(default=None, repr=False)
     scope_keys: frozenset[str] | None = field(default=None, repr=False)
+    #: Tables this (scoped) context holds only some rows of.
+    filtered: frozenset[str] = field(default=frozenset(), repr=False)
     #: Results of `query_global` calls (query -> digest), recorded while `reads` is recorded.
     globals: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -77,8 +79,11 @@ class DetectContext:
     def memo(self, key: Any, compute: Callable[[], T], tables: tuple[str, ...]) -> T:
         """`compute()` once per context (an ownership graph three detectors, the risk ranking and the
         report all need). `tables` are what `compute` reads: recorded on every use, so a detector
-        served from the memo still declares its inputs. The value is shared: callers must not change it."""
+        served from the memo still declares its inputs. A scoped context shares the full context's
+        values when none of `tables` is filtered in it. The value is shared: callers must not change it."""
         self.uses(*tables)
+        if self.full is not None and not self.filtered & set(tables):
+            return self.full.memo(key, compute, tables)  # same rows here and there: share the full run's
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]

@@ -148,13 +148,14 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
         write_csv(tmp / "alerts.csv", rows)
         write_parquet(tmp / "alerts.parquet", rows)
         write_json(tmp / "alerts.json", rows)
-        _score_risk(ctx, ws, rows, result, tmp, resolve("risk", overrides), prints,
+        alerts_key = incremental.params_key({"rows": rows})
+        _score_risk(ctx, ws, alerts_key, result, tmp, resolve("risk", overrides), prints,
                     last.risk if last else None, state, progress)
         progress("writing the report")
         try:
             from filon.report.sections import SectionCache
 
-            cache = SectionCache(incremental.params_key({"rows": rows, "risk": state.risk}), prints,
+            cache = SectionCache(incremental.params_key({"alerts": alerts_key, "risk": state.risk}), prints,
                                  previous=last.sections if last else {})
             _write_report(tmp / "report.html", rows, ws, source, result, ground_truth, ctx, cache)
             state.sections = cache.entries
@@ -179,7 +180,8 @@ def _run_scoped(det: Detector, p: Any, ws: Workspace, added: dict[str, set[str]]
 
     assert det.scope is not None
     con, keys = incremental.scoped_connection(ws, det.scope, added)
-    scoped = DetectContext(DuckDBEngine(con), reads=set(), full=full, scope_keys=frozenset(keys))
+    scoped = DetectContext(DuckDBEngine(con), reads=set(), full=full, scope_keys=frozenset(keys),
+                           filtered=frozenset(added))
     try:
         fresh = [a for a in det.run(scoped, p) if det.scope.alert_key(a) in keys]
     finally:
@@ -188,13 +190,13 @@ def _run_scoped(det: Detector, p: Any, ws: Workspace, added: dict[str, set[str]]
     return kept + fresh, scoped.reads | set(last.inputs), {**last.globals, **scoped.globals}
 
 
-def _score_risk(ctx: DetectContext, ws: Workspace, rows: list[dict[str, Any]], result: AnalysisResult, tmp: Path,
+def _score_risk(ctx: DetectContext, ws: Workspace, alerts_key: str, result: AnalysisResult, tmp: Path,
                 p: Any, prints: dict[str, str], last: dict[str, Any] | None, state: incremental.RunState,
                 progress: Progress) -> None:
     """risk.csv and indicators.csv: taken from the last run when its alerts, the tables the
     ranking read, its parameters and the triage decisions are all unchanged; computed otherwise."""
     decisions = ws.path / "derived" / "triage.csv"
-    key = {"params": incremental.params_key(p), "alerts": incremental.params_key({"rows": rows}),
+    key = {"params": incremental.params_key(p), "alerts": alerts_key,
            "triage": incremental.file_key(decisions)}
     if last and all(last.get(k) == v for k, v in key.items()) \
             and incremental.input_key(list(last.get("inputs", {})), prints) == last.get("inputs") \

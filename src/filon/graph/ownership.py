@@ -17,9 +17,24 @@ from datetime import date
 from typing import Any
 
 from filon.detect.context import DetectContext
-from filon.graph.control import Controller, UltimateOwner, controllers, cycles, layers, terminal, ultimate_owners
+from filon.graph.control import (
+    Controller,
+    UltimateOwner,
+    controllers,
+    cycles,
+    layers,
+    terminal,
+    ultimate_owners,
+)
 from filon.graph.effective import EffectiveOwnership, effective_ownership
-from filon.graph.model import CONTROL_KINDS, EQUITY_KINDS, Link, Node, OwnershipGraph, build_graph
+from filon.graph.model import (
+    CONTROL_KINDS,
+    EQUITY_KINDS,
+    Link,
+    Node,
+    OwnershipGraph,
+    build_graph,
+)
 from filon.graph.names import name_node_id
 
 __all__ = ["CONTROL_KINDS", "EQUITY_KINDS", "Controller", "EffectiveOwnership", "Link", "Node", "OwnershipGraph",
@@ -52,10 +67,11 @@ def load_graph(ctx: DetectContext, as_of: date | None = None,
     With neither, links valid at the end of the data (`data_end`); with no dated data at all,
     every link.
     """
+    at = data_end(ctx) if as_of is None and period is None else as_of
+
     def build() -> OwnershipGraph:
-        at = data_end(ctx) if as_of is None and period is None else as_of
         actors = ctx.query("SELECT actor_id, name, kind, country, incorporation_date, roles FROM actors")
         return build_graph(_ownership_rows(ctx), actors, as_of=at, period=period)
 
     # Built once per analysis: opaque ownership, shared controllers, the risk ranking and the report share it.
-    return ctx.memo(("ownership_graph", as_of, period), build, ("trades", "exports", "ownership", "actors"))
+    return ctx.memo(("ownership_graph", at, period), build, ("ownership", "actors"))

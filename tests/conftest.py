@@ -15,6 +15,9 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 os.environ.setdefault("FILON_MEMORY_LIMIT", "1GB")
 os.environ["COLUMNS"] = "250"  # Rich tables wide enough that assertions see whole values
+# The key signing values kept between runs (filon.detect.kept): the tests' own, not the user's.
+os.environ.setdefault("FILON_STATE_KEY_FILE", str(Path(__import__("tempfile").gettempdir())
+                                                  / f"filon-tests-{os.getuid()}" / "state.key"))
 
 
 @pytest.fixture

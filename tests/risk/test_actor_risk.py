@@ -133,7 +133,7 @@ def test_report_section_shows_actors_and_corridors_escaped(regions) -> None:
 
 
 def test_actors_resolved_into_one_entity_share_risk(monkeypatch) -> None:
-    from filon.risk.propagation import build_links
+    from filon.risk.propagation import _build_links
 
     class Ctx:
         def query(self, sql: str, params=None):
@@ -142,6 +142,6 @@ def test_actors_resolved_into_one_entity_share_risk(monkeypatch) -> None:
             return []
 
     monkeypatch.setattr("filon.risk.propagation.load_graph", lambda ctx: type("G", (), {"links": []})())
-    links = build_links(Ctx(), defaults("risk"))
+    links = _build_links(Ctx(), defaults("risk"))  # the links themselves, not their keeping
     assert links["A"] == [Link("B", 0.97, "is the same party as")]
     assert links["B"] == [Link("A", 0.97, "is the same party as")]

@@ -32,6 +32,8 @@ class DetectContext:
     filtered: frozenset[str] = field(default=frozenset(), repr=False)
     #: Results of `query_global` calls (query -> digest), recorded while `reads` is recorded.
     globals: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Values kept between runs (`filon.detect.kept.KeptValues`), for `memo(..., keep=...)`.
+    kept: Any = field(default=None, repr=False)
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run `sql` and return rows as dicts."""
@@ -39,16 +41,26 @@ class DetectContext:
         return self.engine.query(sql, params)
 
     def query_global(self, sql: str) -> list[dict[str, Any]]:
-        """`query` for a figure taken over the whole data (the last date of the flows, the period they
-        span) even when a run is scoped to some subjects. Its result is recorded: a scoped run is
-        exact only while such figures have not moved, and the incremental runner checks that."""
-        self._record(sql)
-        rows = (self.full or self).engine.query(sql)
+        """`query` for a figure taken over the whole data (the ownership links in force at the last
+        date, the flows' period) even when a run is scoped to some subjects. Its result, not the
+        tables it reads, is what the caller depends on: the incremental runner recomputes it before
+        reusing alerts or running on new subjects only, and runs in full when it moved."""
+        whole = self.full or self
+        rows = whole.memo(("global", sql), lambda: whole.engine.query(sql), ())
         if self.reads is not None:
             from filon.detect.incremental import rows_key
 
             self.globals[sql] = rows_key(rows)
         return rows
+
+    def query_whole(self, sql: str, record: bool = True) -> list[dict[str, Any]]:
+        """`query` over every row even in a scoped run, for a figure that is only an intermediate
+        step: the caller records, with `query_global`, what it actually depends on (the ownership
+        links in force at the last date, rather than the last date itself, which every new batch
+        of flows moves), in which case it passes `record=False`."""
+        if record:
+            self._record(sql)
+        return (self.full or self).engine.query(sql)
 
     def in_scope(self, key: str) -> bool:
         """Whether the subject `key` is one this run is about (always, outside a scoped run), so a
@@ -76,16 +88,21 @@ class DetectContext:
             self._shared[sql] = self.engine.query(sql)
         return self._shared[sql]
 
-    def memo(self, key: Any, compute: Callable[[], T], tables: tuple[str, ...]) -> T:
+    def memo(self, key: Any, compute: Callable[[], T], tables: tuple[str, ...], keep: str | None = None) -> T:
         """`compute()` once per context (an ownership graph three detectors, the risk ranking and the
         report all need). `tables` are what `compute` reads: recorded on every use, so a detector
         served from the memo still declares its inputs. A scoped context shares the full context's
-        values when none of `tables` is filtered in it. The value is shared: callers must not change it."""
+        values when none of `tables` is filtered in it. The value is shared: callers must not change it.
+
+        With `keep` (a file name), the value is also kept for the next run (`filon.detect.kept`) and
+        taken from the last one when `key` and `tables` are the same: `compute` must then depend on
+        nothing else."""
         self.uses(*tables)
         if self.full is not None and not self.filtered & set(tables):
-            return self.full.memo(key, compute, tables)  # same rows here and there: share the full run's
+            return self.full.memo(key, compute, tables, keep)  # same rows here and there: share the full run's
         if key not in self._memo:
-            self._memo[key] = compute()
+            kept = self.kept if keep and not self.filtered else None
+            self._memo[key] = kept.get(keep, key, tables, compute) if kept is not None else compute()
         return self._memo[key]
 
     def count(self, table: str) -> int:

@@ -16,7 +16,7 @@ this typology covers pure exporters and miner-exporters, so the same kilograms n
 from __future__ import annotations
 
 
-from filon.detect._supply import exports_fine_sql, imports_fine_sql, month_index_sql, node_sql
+from filon.detect._supply import exports_fine_sql, imports_fine_sql, month_index_sql, node_sql, reference_purity
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
@@ -25,9 +25,9 @@ from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 
 
-def _flows_sql() -> str:
+def _flows_sql(purity: str) -> str:
     return f"""
-    WITH ex AS ({exports_fine_sql()}),
+    WITH ex AS ({exports_fine_sql(purity)}),
     flows AS (
       SELECT exporter_id AS actor_id, commodity, year(date) AS year, year(date) * 12 + month(date) - 1 AS mi,
              'exported' AS flow, kg, CASE WHEN estimated THEN 1 ELSE 0 END AS est,
@@ -47,9 +47,9 @@ def _flows_sql() -> str:
       WHERE i.commodity IS NOT NULL)"""
 
 
-def _balance_sql(p: Parameters) -> str:
+def _balance_sql(p: Parameters, purity: str) -> str:
     k = int(p.carry_months)
-    return _flows_sql() + f""",
+    return _flows_sql(purity) + f""",
     yr AS (
       SELECT actor_id, commodity, year,
              coalesce(sum(kg) FILTER (WHERE flow = 'exported'), 0) AS exported_kg,
@@ -86,9 +86,9 @@ def _balance_sql(p: Parameters) -> str:
     ORDER BY b.actor_id, b.commodity, b.year"""
 
 
-def _sources(ctx: DetectContext, p: Parameters, actor: str, commodity: str, year: int) -> list[dict]:
+def _sources(ctx: DetectContext, p: Parameters, actor: str, commodity: str, year: int, purity: str) -> list[dict]:
     rows = ctx.query(f"""SELECT declaration_id, kg, estimated, _source_file AS file, _source_row AS row
-        FROM ({exports_fine_sql()}) e WHERE exporter_id = ? AND commodity = ? AND year(date) = ? AND kg IS NOT NULL
+        FROM ({exports_fine_sql(purity)}) e WHERE exporter_id = ? AND commodity = ? AND year(date) = ? AND kg IS NOT NULL
         ORDER BY kg DESC, declaration_id LIMIT {int(p.max_sources)}""", [actor, commodity, year])
     return [{"flow": "exported", "id": r["declaration_id"], "fine_kg": round(r["kg"], 3),
              "fine_mass_estimated": bool(r["estimated"]), "file": r["file"], "row": r["row"]} for r in rows]
@@ -96,13 +96,14 @@ def _sources(ctx: DetectContext, p: Parameters, actor: str, commodity: str, year
 
 @detector("export_without_supply", version="1.0", title="Export without supply", subject_type="actor",
           tables=("exports", "trades", "production", "mining_rights", "imports", "actors", "prices"),
-          scope=Scope({"trades": ("t.seller_id", "t.buyer_id")}))
+          scope=Scope({"trades": ("t.seller_id", "t.buyer_id"), "exports": ("t.exporter_id",)}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An exporter ships (and sells at home) more fine metal in a year than its own mines' production, its
     documented purchases, its imports and a few months of carried stock can explain: the unexplained metal
     entered its books without a source, the signature of illegal gold laundered through exports."""
     alerts = []
-    for r in ctx.query(_balance_sql(p)):
+    purity = reference_purity(ctx)
+    for r in ctx.query(_balance_sql(p, purity)):
         excess = r["out_kg"] - r["supply_kg"]
         share = excess / r["out_kg"]
         declared = r["export_value_usd"] / r["value_kg"] if r["export_value_usd"] and r["value_kg"] else None
@@ -129,6 +130,6 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
                 "exports_without_fine_mass_estimate": r["declarations_without_fine_mass"],
                 "price_usd_per_kg": round(unit_value, 2) if unit_value else None,
                 "price_source": r["price_source"] or ("declared unit value" if unit_value else None),
-                "sources": _sources(ctx, p, r["actor_id"], r["commodity"], r["year"]),
+                "sources": _sources(ctx, p, r["actor_id"], r["commodity"], r["year"], purity),
             }))
     return alerts

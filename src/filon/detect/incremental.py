@@ -154,12 +154,13 @@ class RunState:
     #: Report sections as drawn, with what they read (see `filon.report.sections.SectionCache`).
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def reusable(self, code: str, version: str, params: str, prints: dict[str, str]) -> list[Alert] | None:
-        """The alerts `code` found last time, when nothing it depends on has changed; else None."""
+    def reusable(self, code: str, version: str, params: str, prints: dict[str, str], full: Any) -> list[Alert] | None:
+        """The alerts `code` found last time, when nothing it depends on (the tables it read, the
+        figures over the whole data it took, recomputed on `full`) has changed; else None."""
         st = self.detectors.get(code)
         if st is None or st.version != version or st.params != params:
             return None
-        if input_key(list(st.inputs), prints) != st.inputs:
+        if input_key(list(st.inputs), prints) != st.inputs or not globals_hold(st, full):
             return None
         return [Alert(**a) for a in st.alerts]
 
@@ -180,9 +181,14 @@ class RunState:
             if table not in scope.keys or not before <= set(now.get(table, ())):
                 return None  # a table the scope does not cover, or a batch removed: run in full
             added[table] = set(now.get(table, ())) - before
-        if added and any(rows_key(full.engine.query(sql)) != digest for sql, digest in st.globals.items()):
-            return None  # a figure over all the data moved (e.g. the last date): every subject may change
+        if added and not globals_hold(st, full):
+            return None  # a figure over all the data moved (e.g. the links in force): every subject may change
         return added or None
+
+
+def globals_hold(st: DetectorState, full: Any) -> bool:
+    """Whether every figure over the whole data a detector took is the same on `full`'s data now."""
+    return all(rows_key(full.query_global(sql)) == digest for sql, digest in st.globals.items())
 
 
 def batches_by_table(ws: Workspace) -> dict[str, list[str]]:

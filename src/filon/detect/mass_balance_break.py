@@ -18,7 +18,7 @@ say so in the evidence.
 from __future__ import annotations
 
 
-from filon.detect._supply import exports_fine_sql, month_index_sql, node_sql
+from filon.detect._supply import exports_fine_sql, month_index_sql, node_sql, reference_purity
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
@@ -27,13 +27,13 @@ from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 
 
-def _flows_sql() -> str:
+def _flows_sql(purity: str) -> str:
     return f"""
     WITH exp AS (
       SELECT exporter_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year,
              year(date) * 12 + month(date) - 1 AS mi, kg, estimated, value_usd,
              _source_file, _source_row, declaration_id AS ref
-      FROM ({exports_fine_sql()}) x),
+      FROM ({exports_fine_sql(purity)}) x),
     flows AS (
       SELECT seller_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year,
              year(date) * 12 + month(date) - 1 AS mi, 'sold' AS flow,
@@ -51,9 +51,9 @@ def _flows_sql() -> str:
     )"""
 
 
-def _balance_sql(p: Parameters) -> str:
+def _balance_sql(p: Parameters, purity: str) -> str:
     k = int(p.carry_months)
-    return _flows_sql() + f""",
+    return _flows_sql(purity) + f""",
     bal AS (
       SELECT actor_id, commodity, year,
         coalesce(sum(kg) FILTER (WHERE flow = 'sold'), 0) AS sold_kg,
@@ -85,12 +85,12 @@ def _balance_sql(p: Parameters) -> str:
     ORDER BY b.actor_id, b.commodity, b.year"""
 
 
-def _sources(ctx: DetectContext, p: Parameters, keys: list[tuple[str, str, str]]) -> dict[tuple, list[dict]]:
+def _sources(ctx: DetectContext, p: Parameters, keys: list[tuple[str, str, str]], purity: str) -> dict[tuple, list[dict]]:
     """The largest outflows of every flagged actor-year, in one query (not one per alert)."""
     if not keys:
         return {}
     actors = sorted({k[0] for k in keys})
-    rows = ctx.query(_flows_sql() + f"""
+    rows = ctx.query(_flows_sql(purity) + f"""
         SELECT actor_id, commodity, year, flow, ref, kg, file, row FROM (
           SELECT actor_id, commodity, year, flow, ref, kg, _source_file AS file, _source_row AS row,
                  row_number() OVER (PARTITION BY actor_id, commodity, year ORDER BY kg DESC, ref) AS rank
@@ -105,13 +105,14 @@ def _sources(ctx: DetectContext, p: Parameters, keys: list[tuple[str, str, str]]
 
 @detector("mass_balance_break", version="1.0", title="Mass balance break",
           subject_type="actor", tables=("trades", "exports", "production", "mining_rights", "actors", "prices"),
-          scope=Scope({"trades": ("t.seller_id", "t.buyer_id")}))
+          scope=Scope({"trades": ("t.seller_id", "t.buyer_id"), "exports": ("t.exporter_id",)}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An actor sells and exports more fine metal in a year than it bought and produced, beyond
     a tolerance for stock carried between years; the unexplained metal is likely of illegal origin."""
     alerts = []
-    found = ctx.query(_balance_sql(p))
-    sources = _sources(ctx, p, [(r["actor_id"], r["commodity"], r["year"]) for r in found])
+    purity = reference_purity(ctx)
+    found = ctx.query(_balance_sql(p, purity))
+    sources = _sources(ctx, p, [(r["actor_id"], r["commodity"], r["year"]) for r in found], purity)
     for r in found:
         excess = r["out_kg"] - r["in_kg"]
         share = excess / r["out_kg"]

@@ -11,7 +11,7 @@ records at all in the package is skipped: that is a gap in what was shared, not 
 from __future__ import annotations
 
 
-from filon.detect._supply import exports_fine_sql, imports_fine_sql
+from filon.detect._supply import exports_fine_sql, imports_fine_sql, reference_purity
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
@@ -19,9 +19,9 @@ from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
 
 
-def _balance_sql(p: Parameters) -> str:
+def _balance_sql(p: Parameters, purity: str) -> str:
     return f"""
-    WITH ex AS ({exports_fine_sql()}),
+    WITH ex AS ({exports_fine_sql(purity)}),
     flows AS (
       SELECT country, commodity, CAST(year(date) AS VARCHAR) AS year, 'exported' AS flow, kg,
              CASE WHEN estimated THEN 1 ELSE 0 END AS est, CASE WHEN kg IS NULL THEN 1 ELSE 0 END AS unknown
@@ -48,8 +48,8 @@ def _balance_sql(p: Parameters) -> str:
     ORDER BY b.country, b.commodity, b.year"""
 
 
-def _sources(ctx: DetectContext, p: Parameters, country: str, commodity: str, year: str) -> list[dict]:
-    rows = ctx.query(f"""SELECT declaration_id, kg, _source_file AS file, _source_row AS row FROM ({exports_fine_sql()}) e
+def _sources(ctx: DetectContext, p: Parameters, country: str, commodity: str, year: str, purity: str) -> list[dict]:
+    rows = ctx.query(f"""SELECT declaration_id, kg, _source_file AS file, _source_row AS row FROM ({exports_fine_sql(purity)}) e
         WHERE country = ? AND commodity = ? AND CAST(year(date) AS VARCHAR) = ? AND kg IS NOT NULL
         ORDER BY kg DESC, declaration_id LIMIT {int(p.max_sources)}""", [country, commodity, year])
     return [{"flow": "exported", "id": r["declaration_id"], "fine_kg": round(r["kg"], 3), "file": r["file"],
@@ -63,7 +63,8 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     than the carry-over tolerance: the excess was mined or brought in outside the records, typically
     informal or illegal production, or metal smuggled in from a neighbour and exported as national."""
     alerts = []
-    for r in ctx.query(_balance_sql(p)):
+    purity = reference_purity(ctx)
+    for r in ctx.query(_balance_sql(p, purity)):
         excess = r["exported_kg"] - r["supply_kg"]
         share = excess / r["exported_kg"]
         price = r["usd_per_kg"]
@@ -83,6 +84,6 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
                 "exports_with_estimated_fine_mass": r["estimated_declarations"],
                 "exports_without_fine_mass_estimate": r["declarations_without_fine_mass"],
                 "price_usd_per_kg": round(price, 2) if price else None, "price_source": r["price_source"],
-                "sources": _sources(ctx, p, r["country"], r["commodity"], r["year"]),
+                "sources": _sources(ctx, p, r["country"], r["commodity"], r["year"], purity),
             }))
     return alerts

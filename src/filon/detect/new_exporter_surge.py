@@ -12,7 +12,7 @@ Fresh companies with no track record that take over large flows are a classic ve
 from __future__ import annotations
 
 
-from filon.detect._supply import exports_fine_sql
+from filon.detect._supply import exports_fine_sql, reference_purity
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters
@@ -54,7 +54,7 @@ def _surge_sql(p: Parameters) -> str:
 def _window_detail(ctx: DetectContext, p: Parameters, actor: str, first_export: object) -> tuple[dict, list[dict]]:
     """Fine mass by commodity and the largest declarations of the actor's first export window."""
     rows = ctx.query(f"""SELECT declaration_id, commodity, kg, value_usd, _source_file AS file, _source_row AS row
-        FROM ({exports_fine_sql()}) e
+        FROM ({exports_fine_sql(reference_purity(ctx))}) e
         WHERE exporter_id = ? AND date < CAST(? AS DATE) + INTERVAL '{int(p.window_months)}' MONTH
         ORDER BY value_usd DESC, declaration_id""", [actor, str(first_export)])
     fine: dict[str, float] = {}

@@ -129,7 +129,7 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
             period=None, score=round(score, 4), value_at_risk_usd=value.get(actor_id),
             explanation=_explain(node.name, actor_id, found),
             evidence={
-                "as_of": graph.as_of, "indicators": found, "weights": {k: weights[k] for k in found},
+                "indicators": found, "weights": {k: weights[k] for k in found},
                 "ultimate_owners": [{"node_id": u.node_id, "name": graph.node(u.node_id).name, "basis": u.basis,
                                      "low_pct": u.low_pct, "high_pct": u.high_pct, "natural_person": u.natural_person}
                                     for u in ultimate_owners(graph, actor_id, p.ubo_threshold_pct)],

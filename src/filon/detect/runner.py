@@ -18,6 +18,7 @@ from typing import Any
 
 from filon import __version__
 from filon.detect import incremental
+from filon.detect.kept import kept_values
 from filon.detect.alerts import Alert, sort_key
 from filon.detect.context import DetectContext
 from filon.detect.history import CHANGE_COLUMNS, compare, previous_alerts
@@ -101,12 +102,14 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
         result = AnalysisResult(out=out, alerts=[])
         prints = incremental.fingerprints(ws)
         last = None if full else incremental.load_state(out, ws)
+        if (Path(source) / MANIFEST).exists():  # a throw-away workspace leaves nothing for a next run
+            ctx.kept = kept_values(out, prints, read=not full)
         state = incremental.RunState(workspace=str(ws.path.resolve()),
                                      detectors=dict(last.detectors) if last else {})
         for det in chosen:
             p = resolve(det.params, overrides)
             pkey = incremental.params_key(p)
-            found = last.reusable(det.code, det.version, pkey, prints) if last else None
+            found = last.reusable(det.code, det.version, pkey, prints, ctx) if last else None
             if found is not None:
                 progress(f"{det.code}: inputs unchanged since the last run, alerts reused")
                 result.reused.append(det.code)

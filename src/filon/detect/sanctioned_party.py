@@ -69,16 +69,15 @@ def _watch_list(ctx: DetectContext, p: Parameters) -> WatchList:
 
 def _links(ctx: DetectContext) -> dict[str, list[dict[str, Any]]]:
     """Ownership and control links by owned actor, keeping those in force during the data's period."""
-    # The period the flows span is a figure over all the data (an incremental run checks it has not moved).
-    [window] = ctx.query_global("""SELECT CAST(min(d) AS VARCHAR) AS lo, CAST(max(d) AS VARCHAR) AS hi
-      FROM (SELECT date AS d FROM exports UNION ALL SELECT date FROM trades) f""")
-    lo, hi = (f"DATE '{window[k]}'" if window[k] else "NULL" for k in ("lo", "hi"))
-    rows = ctx.query(f"""
+    # Links in force during the period the flows span: taken over all the data, and recorded so that
+    # an incremental run checks they have not changed (the period itself moves with every batch).
+    rows = ctx.query_global("""
       SELECT o.record_id, o.subject_id, o.owner_id, o.owner_name, o.share_pct, o.control_kind, o.start_date,
              o.end_date, o._source_file AS file, o._source_row AS row
-      FROM ownership o
-      WHERE (o.end_date IS NULL OR {lo} IS NULL OR o.end_date >= {lo})
-        AND (o.start_date IS NULL OR {hi} IS NULL OR o.start_date <= {hi})
+      FROM ownership o, (SELECT min(date) AS lo, max(date) AS hi
+                         FROM (SELECT date FROM exports UNION ALL SELECT date FROM trades) f) w
+      WHERE (o.end_date IS NULL OR w.lo IS NULL OR o.end_date >= w.lo)
+        AND (o.start_date IS NULL OR w.hi IS NULL OR o.start_date <= w.hi)
         AND (o.start_date IS NULL OR o.end_date IS NULL OR o.end_date >= o.start_date)
       ORDER BY o.subject_id, o.record_id""")
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)

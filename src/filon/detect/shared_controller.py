@@ -152,7 +152,7 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
             explanation=(f"{node.name} ({ctrl}) controls {len(chain)} actors of one supply chain that trade with each "
                          f"other over {len(links)} links worth {value:,.0f} USD: {names}."),
             evidence={
-                "as_of": graph.as_of, "controller_name": node.name, "controller_kind": node.kind,
+                "controller_name": node.name, "controller_kind": node.kind,
                 "controlled": controlled, "trade_links": trade_links, "roles": sorted(chain_roles),
                 "also_controls": sorted(set(held) - chain),
                 "betweenness_percentile": round(between.get(ctrl, 0.0), 4),

@@ -42,17 +42,26 @@ __all__ = ["CONTROL_KINDS", "EQUITY_KINDS", "Controller", "EffectiveOwnership", 
            "load_graph", "name_node_id", "terminal", "ultimate_owners"]
 
 
-def data_end(ctx: DetectContext) -> date | None:
+def data_end(ctx: DetectContext, record: bool = True) -> date | None:
     """The last date of the package's flows (trades, exports), else of its ownership records.
 
     Ownership is judged at the end of the data by default: the structure an analyst meets today,
     not links that ended before the period under review.
     """
-    rows = ctx.query_global("""SELECT max(d) AS d FROM (
-        SELECT max(date) AS d FROM trades UNION ALL SELECT max(date) AS d FROM exports
-        UNION ALL SELECT max(start_date) AS d FROM ownership) s""")
+    rows = ctx.query_whole(DATA_END_SQL, record)
     value = rows[0]["d"] if rows else None
     return value if isinstance(value, date) else None
+
+
+DATA_END_SQL = """SELECT max(d) AS d FROM (
+    SELECT max(date) AS d FROM trades UNION ALL SELECT max(date) AS d FROM exports
+    UNION ALL SELECT max(start_date) AS d FROM ownership) s"""
+
+#: The links in force at the end of the data (the test of `model._valid`). This, not the last date,
+#: is what the default graph depends on: a batch of newer flows moves the date but rarely the links.
+IN_FORCE_SQL = f"""SELECT o.record_id FROM ownership o, ({DATA_END_SQL}) e
+    WHERE e.d IS NULL OR ((o.start_date IS NULL OR o.start_date <= e.d) AND (o.end_date IS NULL OR o.end_date > e.d))
+    ORDER BY o.record_id"""
 
 
 def _ownership_rows(ctx: DetectContext) -> list[dict[str, Any]]:
@@ -67,11 +76,28 @@ def load_graph(ctx: DetectContext, as_of: date | None = None,
     With neither, links valid at the end of the data (`data_end`); with no dated data at all,
     every link.
     """
-    at = data_end(ctx) if as_of is None and period is None else as_of
+    at = as_of
+    key: tuple[Any, ...] = ("ownership_graph", at, period)
+    if as_of is None and period is None:
+        # The graph depends on the links in force at the last date, not on the date itself, which
+        # every batch of newer flows moves: what used it is reused while those links are the same.
+        key = ("ownership_graph", "in force", in_force_key(ctx))
+        at = data_end(ctx, record=False)
 
     def build() -> OwnershipGraph:
         actors = ctx.query("SELECT actor_id, name, kind, country, incorporation_date, roles FROM actors")
         return build_graph(_ownership_rows(ctx), actors, as_of=at, period=period)
 
-    # Built once per analysis: opaque ownership, shared controllers, the risk ranking and the report share it.
-    return ctx.memo(("ownership_graph", at, period), build, ("ownership", "actors"))
+    # Built once per analysis (opaque ownership, shared controllers, the risk ranking and the report
+    # share it), and kept for the next analysis while ownership, actors and the links in force hold.
+    graph = ctx.memo(key, build, ("ownership", "actors"), keep="ownership_graph")
+    graph.as_of = at  # a kept graph was built at the last run's end date: same links, today's date
+    return graph
+
+
+def in_force_key(ctx: DetectContext) -> str:
+    """A digest of the ownership links in force at the end of the data (recorded as a figure over
+    the whole data, so an incremental run checks it before reusing anything built from it)."""
+    from filon.detect.incremental import rows_key
+
+    return rows_key(ctx.query_global(IN_FORCE_SQL))

@@ -23,6 +23,7 @@ The node's score in a period is the weighted mean of the indicators, each divide
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,19 +103,15 @@ def _flows(p: Parameters) -> dict[str, str]:
     }
 
 
-def _in_list(values: set[str]) -> str:
-    """`x IN (...)` operand for a set of ids (quoted), or an impossible one for an empty set."""
-    if not values:
-        return "(NULL)"
-    return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(values)) + ")"
-
-
-def _node_sql(flows: str, high_risk: set[str], alerted: set[str]) -> str:
-    """Per node and period, the sums and medians the indicators need, computed by the engine.
+def _node_sql(flows: str) -> str:
+    """Per node and period, the sums and medians the indicators need, computed by the engine; with
+    the value per actor (`part` 'actor') and the records per alertable key (`part` 'key'), so the
+    shares that depend on this run's risk and alerts are summed from them in Python.
 
     "New" actors are those first seen, over this node kind's records, in the period; the usual
     price ratio is the median of the period's records of this kind."""
     return f"""
+    SELECT * FROM (
     WITH f AS (SELECT * FROM ({flows}) x WHERE sid IS NOT NULL AND sid <> ''),
     seen AS (SELECT actor_id, min(period) AS first_seen FROM f WHERE actor_id IS NOT NULL AND actor_id <> ''
              GROUP BY actor_id),
@@ -122,21 +119,60 @@ def _node_sql(flows: str, high_risk: set[str], alerted: set[str]) -> str:
     g AS (
       SELECT f.sid, f.country, f.period, count(*) AS records, sum(coalesce(f.value_usd, 0)) AS value_usd,
              sum(coalesce(f.fine_kg, 0)) AS fine_kg,
-             sum(CASE WHEN f.actor_id IN {_in_list(high_risk)} THEN coalesce(f.value_usd, 0) ELSE 0 END) AS risky,
              sum(CASE WHEN s.first_seen = f.period THEN coalesce(f.value_usd, 0) ELSE 0 END) AS fresh,
-             median(CASE WHEN f.ratio > 0 AND u.usual > 0 THEN abs(f.ratio / u.usual - 1.0) END) AS dispersion,
-             avg(CASE WHEN f.key IN {_in_list(alerted)} THEN 1.0 ELSE 0.0 END) AS density
+             median(CASE WHEN f.ratio > 0 AND u.usual > 0 THEN abs(f.ratio / u.usual - 1.0) END) AS dispersion
       FROM f LEFT JOIN seen s ON s.actor_id = f.actor_id LEFT JOIN usual u ON u.period = f.period
       GROUP BY f.sid, f.country, f.period)
-    SELECT g.*, lag(g.value_usd) OVER (PARTITION BY g.sid, g.country ORDER BY g.period) AS previous_value,
+    SELECT 'node' AS part, g.sid, g.country, g.period, CAST(NULL AS VARCHAR) AS item, g.records, g.value_usd,
+           g.fine_kg, g.fresh, g.dispersion,
+           lag(g.value_usd) OVER (PARTITION BY g.sid, g.country ORDER BY g.period) AS previous_value,
            (SELECT min(period) FROM f) AS first_period
-    FROM g ORDER BY g.sid, coalesce(g.country, ''), g.period"""
+    FROM g
+    UNION ALL
+    SELECT 'actor', sid, country, period, actor_id, count(*), sum(coalesce(value_usd, 0)), NULL, NULL, NULL, NULL, NULL
+    FROM f WHERE actor_id IS NOT NULL GROUP BY sid, country, period, actor_id
+    UNION ALL
+    SELECT 'key', sid, country, period, key, count(*), NULL, NULL, NULL, NULL, NULL, NULL
+    FROM f WHERE key IS NOT NULL GROUP BY sid, country, period, key
+    ) u ORDER BY u.part, u.sid, coalesce(u.country, ''), u.period, u.item"""
+
+
+@dataclass
+class Aggregates:
+    """One node kind's figures that do not depend on this run's alerts and risk (kept between runs
+    while the tables behind them are unchanged): rows per node and period, value per actor, records
+    per alertable key (a declaration, a right)."""
+
+    nodes: list[dict[str, Any]]
+    by_actor: dict[str, list[tuple[tuple[Any, ...], float]]]
+    by_key: dict[str, list[tuple[tuple[Any, ...], int]]]
+
+
+def _aggregates(ctx: DetectContext, kind: str, flows: str) -> Aggregates:
+    from filon.detect.incremental import tables_in
+
+    def compute() -> Aggregates:
+        out = Aggregates([], defaultdict(list), defaultdict(list))
+        for r in ctx.query(_node_sql(flows)):
+            where = (r["sid"], r["country"], r["period"])
+            if r["part"] == "node":
+                out.nodes.append(r)
+            elif r["part"] == "actor":
+                out.by_actor[r["item"]].append((where, float(r["value_usd"] or 0.0)))
+            else:
+                out.by_key[r["item"]].append((where, int(r["records"])))
+        out.by_actor, out.by_key = dict(out.by_actor), dict(out.by_key)
+        return out
+
+    return ctx.memo(("risk_indicators", kind, flows), compute, tuple(sorted(tables_in(flows))),
+                    keep=f"indicators_{kind}")
 
 
 def compute_indicators(ctx: DetectContext, alerts: list[dict[str, Any]], actor_risk: dict[str, float],
                        p: Parameters) -> list[NodePeriod]:
     """Every node's indicators for every period it has records in (sums and medians in SQL, so
-    national volumes of records never come into Python; only one row per node and period does)."""
+    national volumes of records never come into Python; only per node and period, per actor and
+    per key do)."""
     alerted_decl = {a["subject_id"] for a in alerts if a["subject_type"] == "declaration"}
     alerted_right = {a["subject_id"] for a in alerts if a["subject_type"] == "right"}
     mirror = {(a["subject_id"], str(a.get("period") or "")[:4]): float(a["score"]) for a in alerts
@@ -145,17 +181,27 @@ def compute_indicators(ctx: DetectContext, alerts: list[dict[str, Any]], actor_r
     out: list[NodePeriod] = []
     for subject_type, flows in _flows(p).items():
         alerted = alerted_decl if subject_type in ("customs_office", "country_pair") else alerted_right
-        for r in ctx.query(_node_sql(flows, high_risk, alerted)):
+        agg = _aggregates(ctx, subject_type, flows)
+        risky: dict[tuple[Any, ...], float] = defaultdict(float)
+        for actor in high_risk & agg.by_actor.keys():
+            for where, value in agg.by_actor[actor]:
+                risky[where] += value
+        named: dict[tuple[Any, ...], int] = defaultdict(int)
+        for key in alerted & agg.by_key.keys():
+            for where, n in agg.by_key[key]:
+                named[where] += n
+        for r in agg.nodes:
+            where = (r["sid"], r["country"], r["period"])
             total = r["value_usd"] or 0.0
             node = NodePeriod(subject_type, str(r["sid"]), r["country"], r["period"], records=int(r["records"]),
                               value_usd=float(total), fine_kg=float(r["fine_kg"] or 0.0))
             extra = mirror.get((node.subject_id, node.period[:4]), 0.0) if subject_type == "country_pair" else 0.0
             previous = r["previous_value"]
             node.values = {
-                "high_risk_share": r["risky"] / total if total else None,
+                "high_risk_share": risky.get(where, 0.0) / total if total else None,
                 "dispersion": float(r["dispersion"]) if r["dispersion"] is not None else None,
                 "new_actor_share": (r["fresh"] / total if total else None) if r["period"] != r["first_period"] else None,
-                "alert_density": float(r["density"]) + extra,
+                "alert_density": named.get(where, 0) / int(r["records"]) + extra,
                 "change": (total / previous - 1.0) if previous else None,
             }
             _score(node, p)

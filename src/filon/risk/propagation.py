@@ -45,7 +45,19 @@ def right_node(right_id: str) -> str:
 
 
 def build_links(ctx: DetectContext, p: Parameters) -> Links:
-    """Every link at least `min_link_weight` strong, from both ends."""
+    """Every link at least `min_link_weight` strong, from both ends.
+
+    Kept for the next run (`DetectContext.memo`) while ownership, trades and entities are the
+    same: a batch of exports or production leaves them as they were."""
+    from filon.detect.incremental import params_key
+    from filon.graph.ownership import in_force_key
+
+    key = ("risk_links", params_key(p), in_force_key(ctx))
+    return ctx.memo(key, lambda: _build_links(ctx, p), ("ownership", "actors", "trades", "entities"),
+                    keep="risk_links")
+
+
+def _build_links(ctx: DetectContext, p: Parameters) -> Links:
     links: Links = defaultdict(list)
 
     def add(a: str, b: str, strength: float, forward: str, backward: str | None) -> None:

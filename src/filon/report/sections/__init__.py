@@ -2,6 +2,7 @@
 
 Each module listed in `MODULES` (under `filon.report.sections`) defines
 
+    TYPOLOGIES = ("undervaluation", "overvaluation")   # the alerts it is given; None for all
     def section(ctx: DetectContext, alerts: list[dict]) -> Section | None
 
 which queries the analysed tables (engine-neutral SQL through `ctx.query`) and the run's alerts
@@ -17,6 +18,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from markupsafe import Markup
 
@@ -46,46 +48,58 @@ def build_sections(ctx: DetectContext, alerts: list[dict], cache: SectionCache |
     last run is taken from it rather than drawn again."""
     out: list[Section] = []
     for name in MODULES:
-        found = cache.get(name) if cache else None
+        module = importlib.import_module(f"filon.report.sections.{name}")
+        typologies = getattr(module, "TYPOLOGIES", None)
+        mine = alerts if typologies is None else [a for a in alerts if a.get("typology") in typologies]
+        key = None if cache is None or typologies is None else _alerts_key(mine)
+        found = cache.get(name, key) if cache else None
         if found is None:
-            found = _draw(name, ctx, alerts, cache)
+            found = _draw(name, module, ctx, mine, cache, key)
         if found is not None:
             out.append(found)
     return out
 
 
-def _draw(name: str, ctx: DetectContext, alerts: list[dict], cache: SectionCache | None) -> Section | None:
-    module = importlib.import_module(f"filon.report.sections.{name}")
-    reads = ctx.reads
-    ctx.reads = set()
+def _alerts_key(alerts: list[dict]) -> str:
+    from filon.detect.incremental import params_key
+
+    return params_key({"alerts": alerts})
+
+
+def _draw(name: str, module: Any, ctx: DetectContext, alerts: list[dict], cache: SectionCache | None,
+          key: str | None) -> Section | None:
+    from filon.detect.incremental import tables_in
+
+    reads, globals_ = ctx.reads, ctx.globals
+    ctx.reads, ctx.globals = set(), {}
     try:
         found = module.section(ctx, alerts)
-        if cache is not None:
-            cache.put(name, found, ctx.reads)
+        if cache is not None:  # a figure over the whole data counts as reading the tables behind it
+            cache.put(name, found, ctx.reads.union(*(tables_in(sql) for sql in ctx.globals)), key)
     except Exception as err:  # a broken chart must not cost the analyst the report
         log.exception("report section %s failed", name)
         found = Section(key=f"section-{name}", title=f"{name} (not drawn)",
                         intro=f"This section could not be drawn: {type(err).__name__}: {err}. "
                               "The alerts above are complete.", html=Markup(""))
     finally:
-        ctx.reads = reads
+        ctx.reads, ctx.globals = reads, globals_
     return found
 
 
 @dataclass
 class SectionCache:
-    """Sections drawn by the last run (`previous`), valid while the alerts (`alerts_key`) and the
-    tables each section read (their fingerprints, `prints`) are unchanged; `entries` collects this
-    run's for the next one."""
+    """Sections drawn by the last run (`previous`), valid while their alerts (`alerts_key`, or the
+    key of the alerts of the section's typologies) and the tables each section read (their
+    fingerprints, `prints`) are unchanged; `entries` collects this run's for the next one."""
 
     alerts_key: str
     prints: dict[str, str]
     previous: dict[str, dict] = field(default_factory=dict)
     entries: dict[str, dict] = field(default_factory=dict)
 
-    def get(self, name: str) -> Section | None:
+    def get(self, name: str, key: str | None = None) -> Section | None:
         entry = self.previous.get(name)
-        if not entry or entry.get("alerts") != self.alerts_key or entry.get("section") is None:
+        if not entry or entry.get("alerts") != (key or self.alerts_key) or entry.get("section") is None:
             return None
         if any(self.prints.get(t, "") != fp for t, fp in entry.get("inputs", {}).items()):
             return None
@@ -93,10 +107,10 @@ class SectionCache:
         s = entry["section"]
         return Section(key=s["key"], title=s["title"], intro=s["intro"], html=Markup(s["html"]))
 
-    def put(self, name: str, section: Section | None, reads: set[str]) -> None:
+    def put(self, name: str, section: Section | None, reads: set[str], key: str | None = None) -> None:
         if section is None:
             return
-        self.entries[name] = {"alerts": self.alerts_key,
+        self.entries[name] = {"alerts": key or self.alerts_key,
                               "inputs": {t: self.prints.get(t, "") for t in sorted(reads)},
                               "section": {"key": section.key, "title": section.title, "intro": section.intro,
                                           "html": str(section.html)}}

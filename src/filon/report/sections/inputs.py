@@ -47,6 +47,10 @@ def _area_rows(ctx: DetectContext) -> list[dict]:
                         GROUP BY input, unit, coalesce(admin_area, '(no admin area)'), strftime(date, '%Y'), actor_id""")
 
 
+#: The alerts this section shows (it is given only those, and redrawn only when they change).
+TYPOLOGIES = ("input_overuse",)
+
+
 def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
     rows = _area_rows(ctx)
     if not rows:

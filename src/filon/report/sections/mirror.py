@@ -11,6 +11,10 @@ from filon.report.sections import Section
 from filon.report.sections._html import figure, table
 
 
+#: The alerts this section shows (it is given only those, and redrawn only when they change).
+TYPOLOGIES = ("mirror_trade_gap",)
+
+
 def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
     rows = ctx.query("""
         WITH ex AS (SELECT country AS exp, destination_country AS imp, CAST(year(date) AS VARCHAR) AS year,

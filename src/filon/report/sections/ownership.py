@@ -11,7 +11,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from filon.detect.context import DetectContext
-from filon.graph.ownership import load_graph
+from filon.graph.ownership import data_end, load_graph
 from filon.graph.render import legend_svg, to_svg
 from filon.graph.views import actor_neighbourhood
 from filon.report.sections import Section
@@ -43,7 +43,7 @@ def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
     if not figures:
         return None
     legend = Markup('<div class="ownership-legend">{}</div>').format(legend_svg())
-    as_of = graph.as_of or "any date"
+    as_of = data_end(ctx) or "any date"  # read here, so the section is redrawn when the date moves
     return Section(
         key="ownership", title="Ownership and control",
         intro=(f"Who owns and controls the actors of the top {len(figures)} ownership alerts, as of {as_of}: owners "

@@ -25,6 +25,10 @@ def _reason_text(reason: dict) -> str:
     return f"{reason.get('period')}: {reason.get('indicator')} = {reason.get('value')} (+{reason.get('contribution', 0):.2f})"
 
 
+#: Every alert feeds the ranking this section shows.
+TYPOLOGIES = None
+
+
 def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
     from filon.risk.output import compute_risk, last_result
 

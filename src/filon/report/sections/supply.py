@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from filon.detect._supply import exports_fine_sql, imports_fine_sql
+from filon.detect._supply import exports_fine_sql, imports_fine_sql, reference_purity
 from filon.detect.context import DetectContext
 from filon.report.charts import grouped_bar_chart
 from filon.report.sections import Section
@@ -14,11 +14,15 @@ from filon.report.sections._html import figure, table
 SERIES = [("produced", "#2e7d32"), ("imported", "#1f5f8b"), ("exported", "#9a6400")]
 
 
+#: The alerts this section shows (it is given only those, and redrawn only when they change).
+TYPOLOGIES = ("national_export_exceeds_supply",)
+
+
 def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
     rows = ctx.query(f"""
         WITH f AS (
           SELECT country, commodity, CAST(year(date) AS VARCHAR) AS year, 0.0 AS p, 0.0 AS i, kg AS e
-          FROM ({exports_fine_sql()}) x WHERE commodity IS NOT NULL AND kg IS NOT NULL
+          FROM ({exports_fine_sql(reference_purity(ctx))}) x WHERE commodity IS NOT NULL AND kg IS NOT NULL
           UNION ALL SELECT country, commodity, left(period, 4), fine_mass_kg, 0.0, 0.0 FROM production
           UNION ALL SELECT country, commodity, left(period, 4), 0.0, kg, 0.0 FROM ({imports_fine_sql()}) i
           WHERE commodity IS NOT NULL)

@@ -28,6 +28,10 @@ def _track(ctx: DetectContext, asset: str, day: str) -> list[dict]:
                          ORDER BY time""")
 
 
+#: The alerts this section shows (it is given only those, and redrawn only when they change).
+TYPOLOGIES = ("route_deviation",)
+
+
 def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
     chosen = sorted((a for a in alerts if a["typology"] == "route_deviation"),
                     key=lambda a: (-a["score"], a["subject_id"]))

@@ -18,6 +18,10 @@ from filon.report.sections._html import figure
 MAX_POINTS = 2500
 
 
+#: The alerts this section shows (it is given only those, and redrawn only when they change).
+TYPOLOGIES = ("undervaluation", "overvaluation")
+
+
 def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
     p = defaults("valuation")
     rows = [r for r in ctx.query_shared(declarations_sql(p)) if r["fine_kg"] and r["usd_per_kg"]]

@@ -46,7 +46,10 @@ elif kind == "privacy":
     a = encode_rows([r for r in raw if r[0] == "actors"], secret)
     b = encode_rows([r for r in raw if r[0] != "actors"], secret)
     t_enc = time.perf_counter() - t
-    entity_of = {k[1:]: v for k, v in link_encoded([a, b]).entity_of.items()}
+    linked = link_encoded([a, b])
+    entity_of = {k[1:]: v for k, v in linked.entity_of.items()}
+    extra = {"stages": {"encode": round(t_enc, 1)} | {k: round(v, 1) for k, v in linked.seconds.items()},
+             "signatures": len(entity_of), "notes": [f"{linked.candidate_pairs:,} pairs scored"]}
 else:
     sys.path.insert(0, os.path.dirname(data))
     from link_scale_plain import plain_splink

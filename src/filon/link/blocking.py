@@ -21,7 +21,8 @@ Keys are 56-bit hashes (DuckDB's, once per distinct word), and the key of a set 
 sum of its words' hashes, so the word order never matters and nothing is sorted: every key of
 every name is a vector operation. Pairs within a key are made per block size (a block of s names
 gives its s(s-1)/2 pairs at once), found once per distinct name and then expanded to the
-signatures carrying the names. A key shared by more than
+signatures carrying the names. Splink scores exactly these pairs (`splink_pairs`, registered as its
+blocked pairs). A key shared by more than
 `link.block_max_names` names (or a tax id on more signatures) says nothing about identity
 (a placeholder id, a word every firm uses) and is skipped; so is a word-end key shared by more
 than `link.block_max_fuzzy` names (QU< MA< JU< is every QUISPE MAMANI JUAN, JULIO, JUANA...:
@@ -93,21 +94,23 @@ def candidate_pairs(signatures: pa.Table, max_block: int, max_fuzzy_block: int, 
     return left, right
 
 
-def splink_input(signatures: pa.Table, left: np.ndarray, right: np.ndarray) -> pa.Table:
-    """`signatures` with `pair_ids` (the ids of its candidate pairs, for Splink's exploding blocking
-    rule: two signatures share an id exactly when they form a candidate pair) and `name_words`,
-    `name_fuzzy`, `name_fuzzy_words` (the name key again, one column per frequency table,
-    `model.TF_COLUMNS`)."""
-    n = signatures.num_rows
-    pid = np.arange(len(left), dtype=np.int64)
-    owner = np.concatenate([left, right])
-    order = np.argsort(owner, kind="stable")
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=n))]).astype(np.int32)
-    ids = pa.ListArray.from_arrays(pa.array(offsets), pa.array(np.concatenate([pid, pid])[order]))
+def splink_input(signatures: pa.Table) -> pa.Table:
+    """`signatures` with `name_words`, `name_fuzzy`, `name_fuzzy_words` (the name key again, one
+    column per frequency table, `model.TF_COLUMNS`)."""
     out = signatures
     for col in ("name_words", "name_fuzzy", "name_fuzzy_words"):
         out = out.append_column(col, signatures["name_key"])
-    return out.append_column("pair_ids", ids)
+    return out
+
+
+def splink_pairs(signatures: pa.Table, left: np.ndarray, right: np.ndarray) -> pa.Table:
+    """The candidate pairs as Splink's blocked-pairs table (`join_key_l`, `join_key_r`: unique ids,
+    the smaller on the left as Splink orders them), registered for Splink to score exactly these."""
+    ids = signatures["unique_id"].combine_chunks()
+    lo, hi = ids.take(pa.array(left)), ids.take(pa.array(right))
+    swap = pc.greater(lo, hi)
+    return pa.table({"match_key": pa.array(np.zeros(len(left), dtype=np.int64)).cast(pa.string()),
+                     "join_key_l": pc.if_else(swap, hi, lo), "join_key_r": pc.if_else(swap, lo, hi)})
 
 
 class _Groups:

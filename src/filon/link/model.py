@@ -22,7 +22,7 @@ almost no exact names: the u of such a level, sampled, says more about the sampl
 
 Blocking (`blocking.py`) keeps cost near-linear: candidate pairs are made in SQL from keys that
 spellings of one party share (same words, a word dropped, a typo in one word, word ends) and
-handed to Splink as pair ids.
+handed to Splink as its blocked pairs.
 Parameters: u of the common levels by random sampling; m of legal form, country and kind by EM
 on pairs sharing a name when there are enough of them (sampled to `link.em_max_pairs`); m of tax
 id and name from the documented priors of `parameters.yaml` (section `link`), u of the tax-id
@@ -158,9 +158,10 @@ def settings(p: Parameters) -> dict[str, Any]:
 
 
 def blocking_rules() -> list[Any]:
-    """One exploding rule on the candidate pairs' ids (`blocking.splink_input`): two signatures
-    are compared exactly when `blocking.candidate_pairs` made them a candidate pair."""
-    return [block_on("pair_ids", arrays_to_explode=["pair_ids"])]
+    """None: `blocking.candidate_pairs` makes the candidate pairs and `splink_run` registers them as
+    Splink's blocked pairs, so Splink scores exactly those (a model saved with rules of its own is
+    from an earlier version, see `splink_run.compatible`)."""
+    return []
 
 
 def set_name_u(linker: Linker, medians: dict[str, float]) -> None:

@@ -163,7 +163,12 @@ def _fuzzy_form(tokens: list[str]) -> tuple[int, str] | None:
 @lru_cache(maxsize=200_000)
 def normalize_name(name: str | None) -> NormalName:
     """Fold a name, take its legal form out and sort its tokens (cached: names repeat a lot)."""
-    text = fold(name or "")
+    return normalize_folded(fold(name or ""))
+
+
+def normalize_folded(text: str) -> NormalName:
+    """`normalize_name` of a name already folded (`fold`): spellings differing only in case, accents
+    or punctuation fold alike, so a caller holding many spellings normalizes each folded form once."""
     padded = f" {text} "
     form, phrase = None, ""
     # The longest form at the end of the name, or spelled out (longer than four letters) anywhere.
@@ -254,8 +259,8 @@ def normalize_tax_id_for_matching(value: str | None, scheme: str | None, country
         # Colombian NIT. Match either, but never veto on it (the scheme, hence validity, is unknown).
         return NormalTaxId(key=f"BO-NIT:{digits}", alt_key=f"CO-NIT:{digits}", valid=False, verified=False)
     clean = normalize_tax_id(scheme, str(value))
-    valid = check_tax_id(scheme, clean) is None
     verified = check_digit_verified(scheme, clean)
+    valid = verified or check_tax_id(scheme, clean) is None  # a verified id is valid: check it once
     alt = None
     if scheme == "CO-NIT":
         base, _, digit = clean.partition("-")

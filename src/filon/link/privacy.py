@@ -22,7 +22,8 @@ the same secret and settings without learning it.
 Linking (`link_encoded`): candidate pairs share a tax-id HMAC, a name HMAC, or one of
 `privacy_lsh_bands` Hamming-LSH keys (random bit positions of the CLK, seeded publicly: the
 positions reveal nothing the CLK does not); each pair gets the Dice coefficient of its CLKs
-(numpy popcount on uint64 words). A same verified tax id decides; two different valid tax ids
+(numpy popcount on uint64 words). Pairs are made, scored and thinned a batch at a time, names once
+per distinct CLK, so memory follows the pairs that can link (`candidate_pairs`, `privacy_blocks`). A same verified tax id decides; two different valid tax ids
 veto (as in clear text); otherwise the Dice coefficient must reach `privacy_dice_threshold`,
 with country and kind not contradicting, and a name carried with several different valid tax
 ids (known namesakes) never links on the name alone. Clustering is `resolve.cluster`, the same
@@ -45,6 +46,7 @@ protects against a curious linker; it is no protection against a party that hold
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import hmac
 import json
@@ -53,16 +55,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from filon.detect.parameters import Parameters, defaults
 from filon.errors import UsageError
-from filon.link.normalize import normalize_name, normalize_tax_id_for_matching
+from filon.link import privacy_blocks
+from filon.link.memory import entity_ids
+from filon.link.normalize import (
+    NormalName,
+    NormalTaxId,
+    fold,
+    normalize_folded,
+    normalize_tax_id_for_matching,
+)
 from filon.link.records import entity_kind
-from filon.link.resolve import Pair, cluster, entity_id_for
+from filon.link.resolve import cluster_labels
 
 ENCODED_FILE = "encoded.parquet"
 SETTINGS_FILE = "encoding.json"
@@ -131,31 +140,71 @@ class ClkEncoder:
             bitset[self.positions(gram)] = 1
         return np.packbits(bitset).tobytes()
 
+    def encode_many(self, gram_sets: list[set[str]], chunk: int = 100_000) -> list[str]:
+        """`encode` of each set of bigrams, base64: each distinct bigram's filter is made once and a
+        CLK is the bitwise OR of its bigrams' filters (numpy, `chunk` CLKs at a time)."""
+        index: dict[str, int] = {}
+        ids = [[index.setdefault(g, len(index)) for g in grams] for grams in gram_sets]
+        own = np.zeros((len(index) + 1, self.bits), dtype=np.uint8)  # the last row: no bigram, no bit
+        for gram, i in index.items():
+            own[i, self.positions(gram)] = 1
+        packed = np.packbits(own, axis=1).view(np.uint64)  # OR 64 bits at a time; the bytes stay in order
+        out: list[str] = []
+        for s in range(0, len(ids), chunk):
+            part = [x or [len(index)] for x in ids[s:s + chunk]]
+            offsets = np.cumsum([0] + [len(x) for x in part[:-1]])
+            flat = np.fromiter((i for x in part for i in x), dtype=np.int64)
+            clks = np.bitwise_or.reduceat(packed[flat], offsets, axis=0) if len(part) else packed[:0]
+            out += [base64.b64encode(row.tobytes()).decode() for row in clks]
+        return out
+
 
 def keyed_hmac(key: bytes, value: str | None) -> str | None:
     return None if value is None else hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def encode_rows(raw: list[tuple[Any, ...]], secret: bytes, p: Parameters | None = None) -> pa.Table:
-    """Encode raw rows (table, column, key, name, country, kind, tax_id, scheme): no clear name or id remains."""
+    """Encode raw rows (table, column, key, name, country, kind, tax_id, scheme): no clear name or id remains.
+
+    Each distinct folded name, token list, tax id and value to hash is worked on once (a million
+    records hold far fewer), and CLKs are made together (`ClkEncoder.encode_many`)."""
     p = p or defaults("link")
     clk = ClkEncoder(secret, p.privacy_clk_bits, p.privacy_hashes_per_bigram)
     name_key, tax_key = field_key(secret, "name-exact"), field_key(secret, "tax-id")
-    cache: dict[tuple[str, ...], str] = {}
-    out: dict[str, list[Any]] = {f.name: [] for f in ENCODED_SCHEMA}
-    for table, column, key, name, country, kind, tax_id, scheme in raw:
-        nn = normalize_name(name)
-        country = (country or "").strip().upper() or None
-        tid = normalize_tax_id_for_matching(tax_id, scheme, country)
-        if nn.tokens not in cache:
-            cache[nn.tokens] = base64.b64encode(clk.encode(bigrams(nn.tokens))).decode()
-        values = {"record_key": key, "source_table": table, "source_column": column, "name_clk": cache[nn.tokens],
-                  "name_hmac": keyed_hmac(name_key, nn.key or None), "tax_hmac": keyed_hmac(tax_key, tid.key),
-                  "tax_alt_hmac": keyed_hmac(tax_key, tid.alt_key), "tax_valid": tid.valid,
-                  "tax_verified": tid.verified, "country": country, "kind": entity_kind(kind, nn.organisation)}
-        for k, v in values.items():
-            out[k].append(v)
-    return pa.table(out, schema=ENCODED_SCHEMA)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small tuples, no cycles: the collector would rescan them again and again
+    try:
+        cols: list[Any] = list(zip(*raw)) if raw else [() for _ in range(8)]
+        folded: dict[str, NormalName] = {}
+        names = {n: folded.get(f) or folded.setdefault(f, normalize_folded(f))
+                 for n in dict.fromkeys(cols[3]) for f in (fold(n or ""),)}
+        tokens = list(dict.fromkeys(nn.tokens for nn in names.values()))
+        clk_of = dict(zip(tokens, clk.encode_many([bigrams(t) for t in tokens])))
+        hashed: dict[tuple[bytes, str | None], str | None] = {}
+
+        def hashed_value(key: bytes, value: str | None) -> str | None:
+            found = hashed.get((key, value), False)
+            if found is False:
+                found = hashed[(key, value)] = keyed_hmac(key, value)
+            return found  # type: ignore[return-value]
+
+        countries = {c: (c or "").strip().upper() or None for c in dict.fromkeys(cols[4])}
+        taxes: dict[tuple[Any, Any, Any], NormalTaxId] = {}
+        out: dict[str, list[Any]] = {f.name: [] for f in ENCODED_SCHEMA}
+        for table, column, key, name, country, kind, tax_id, scheme in raw:
+            nn, country = names[name], countries[country]
+            tid = taxes.get((tax_id, scheme, country))
+            if tid is None:
+                tid = taxes[(tax_id, scheme, country)] = normalize_tax_id_for_matching(tax_id, scheme, country)
+            values = (key, table, column, clk_of[nn.tokens], hashed_value(name_key, nn.key or None),
+                      hashed_value(tax_key, tid.key), hashed_value(tax_key, tid.alt_key), tid.valid, tid.verified,
+                      country, entity_kind(kind, nn.organisation))
+            for k, v in zip(ENCODED_SCHEMA.names, values):
+                out[k].append(v)
+        return pa.table(out, schema=ENCODED_SCHEMA)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def write_encoded(table: pa.Table, secret: bytes, out: Path, p: Parameters | None = None) -> None:
@@ -203,57 +252,86 @@ def dice(clks: np.ndarray, left: np.ndarray, right: np.ndarray, chunk: int = 1_0
     return out
 
 
-def lsh_keys(clks: np.ndarray, bands: int, bits_per_band: int, seed: int = 20090101) -> np.ndarray:
+def lsh_keys(clks: np.ndarray, bands: int, bits_per_band: int, seed: int = 20090101,
+             chunk: int = 100_000) -> np.ndarray:
     """Hamming LSH: for each band, the CLK's bits at `bits_per_band` random positions as one int64.
 
     Two CLKs that differ in a share d of their bits agree on a band with probability about
     (1 - d) ** bits_per_band, so similar names meet in some band and unrelated ones rarely do.
     """
     n, words = clks.shape
-    bits = np.unpackbits(clks.astype(">u8").view(np.uint8).reshape(n, words * 8), axis=1)
     rng = np.random.default_rng(seed)
+    positions = [rng.choice(words * 64, size=bits_per_band, replace=False) for _ in range(bands)]
     out = np.empty((n, bands), dtype=np.int64)
     weights = (1 << np.arange(bits_per_band, dtype=np.int64))
-    for b in range(bands):
-        positions = rng.choice(bits.shape[1], size=bits_per_band, replace=False)
-        out[:, b] = bits[:, positions].astype(np.int64) @ weights
+    for s in range(0, n, chunk):  # the bits of `chunk` CLKs at a time (a byte per bit)
+        bits = np.unpackbits(clks[s:s + chunk].astype(">u8").view(np.uint8).reshape(-1, words * 8), axis=1)
+        for b in range(bands):
+            out[s:s + chunk, b] = bits[:, positions[b]].astype(np.int64) @ weights
     return out
 
 
 @dataclass
 class LinkedEncoded:
     entity_of: dict[tuple[str, str, str, str], str]   # (party, source_table, source_column, record_key) -> entity
-    candidate_pairs: int
+    candidate_pairs: int                               # pairs scored (Dice), repeats across blocks included
     linked_pairs: int
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def candidate_pairs(encoded: pa.Table, clks: np.ndarray, p: Parameters) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (i < j) sharing a tax-id HMAC, a name HMAC or an LSH band key; huge blocks skipped."""
-    keys = lsh_keys(clks, p.privacy_lsh_bands, p.privacy_lsh_bits_per_band)
+def candidate_pairs(encoded: pa.Table, p: Parameters, tax: np.ndarray, alt: np.ndarray, clk: np.ndarray,
+                    namesake: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Index pairs (i < j) that could link, with their Dice coefficients, and how many pairs were scored.
+
+    Records sharing a tax-id HMAC (`tax`, `alt`: codes, -1 for none) are paired and scored as they
+    are. Names are compared once per distinct CLK (`clk`: codes; equal names give equal CLKs), among
+    the records whose name is no known namesake's (`namesake`: such a name links nothing by itself,
+    and the pairs it makes with a shared tax id are the tax-id blocks'): CLKs sharing an LSH band
+    key are paired and scored a batch at a time (`privacy_blocks`), and the pairs reaching
+    `privacy_dice_threshold` are fanned out to their records, as are the records carrying one CLK
+    (Dice 1: the same name). Blocks over `privacy_max_block` are skipped."""
     n = encoded.num_rows
-    idx = np.repeat(np.arange(n, dtype=np.int64), keys.shape[1])
-    band = np.tile(np.arange(keys.shape[1], dtype=np.int64), n)
-    con = duckdb.connect()
-    try:
-        lsh = pa.table({"i": idx, "block": (band << 40) ^ keys.reshape(-1)})
-        exact = pa.table({"i": np.arange(n, dtype=np.int64), "tax": encoded["tax_hmac"], "alt": encoded["tax_alt_hmac"],
-                          "nm": encoded["name_hmac"]})
-        con.register("lsh", lsh)
-        con.register("exact", exact)
-        cap = p.privacy_max_block
-        rows = con.execute(f"""
-            WITH blocks AS (
-                SELECT i, 'l' || block::VARCHAR AS k FROM lsh
-                UNION ALL SELECT i, 't' || tax FROM exact WHERE tax IS NOT NULL
-                UNION ALL SELECT i, 't' || alt FROM exact WHERE alt IS NOT NULL
-                UNION ALL SELECT i, 'n' || nm FROM exact WHERE nm IS NOT NULL),
-            small AS (SELECT k FROM blocks GROUP BY k HAVING count(*) BETWEEN 2 AND {cap})
-            SELECT DISTINCT a.i AS l, b.i AS r FROM blocks a JOIN small USING (k) JOIN blocks b USING (k)
-            WHERE a.i < b.i""").to_arrow_table()
-    finally:
-        con.close()
-    return rows["l"].to_numpy(), rows["r"].to_numpy()
+    rows = np.arange(n, dtype=np.int64)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    scored = 0
+    clks = clk_matrix(encoded)
+    ones = np.bitwise_count(clks).sum(axis=1, dtype=np.int64)
+    both = np.concatenate([tax, alt])
+    for left, right in privacy_blocks.block_pairs(both[both >= 0], np.concatenate([rows, rows])[both >= 0],
+                                                  np.zeros(int((both >= 0).sum()), np.int64), p.privacy_max_block):
+        found.append((left, right, privacy_blocks.dice(clks, ones, left, right)))
+        scored += len(left)
+    open_rows = rows[~namesake]
+    codes_, first = np.unique(clk[open_rows], return_index=True)
+    members = privacy_blocks.Members(np.searchsorted(codes_, clk[open_rows]), open_rows, len(codes_))
+    left, right = members.within(p.privacy_max_block)
+    found.append((left, right, np.ones(len(left))))
+    distinct = clks[open_rows[first]]
+    keys = lsh_keys(distinct, p.privacy_lsh_bands, p.privacy_lsh_bits_per_band)
+    ones = np.bitwise_count(distinct).sum(axis=1, dtype=np.int64)
+    ids = np.arange(len(distinct), dtype=np.int64)
+    similar: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for b in range(keys.shape[1]):
+        band = []
+        for a, c in privacy_blocks.block_pairs(keys[:, b], ids, keys[:, (b + 1) % keys.shape[1]], p.privacy_max_block):
+            score = privacy_blocks.dice(distinct, ones, a, c)
+            keep = score >= p.privacy_dice_threshold
+            band.append((a[keep], c[keep], score[keep]))
+            scored += len(a)
+        if band:
+            similar.append(privacy_blocks.unique_pairs(*(np.concatenate(x) for x in zip(*band))))
+    if similar:
+        a, c, score = privacy_blocks.unique_pairs(*(np.concatenate(x) for x in zip(*similar)))
+        left, right, k = members.cross(a, c)
+        found.append((left, right, score[k]))
+    return (*privacy_blocks.unique_pairs(*(np.concatenate(x) for x in zip(*found))), scored)
+
+
+def same_tax(tax: np.ndarray, alt: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Whether each pair shares a tax-id HMAC (or a bare NIT's other reading)."""
+    has_tax = (tax[left] >= 0) & (tax[right] >= 0)
+    return has_tax & ((tax[left] == tax[right]) | (alt[left] == tax[right]) & (alt[left] >= 0)
+                      | (tax[left] == alt[right]) & (alt[right] >= 0))
 
 
 def link_encoded(parties: list[pa.Table], p: Parameters | None = None, names: list[str] | None = None) -> LinkedEncoded:
@@ -262,36 +340,37 @@ def link_encoded(parties: list[pa.Table], p: Parameters | None = None, names: li
     names = names or [chr(ord("A") + i) for i in range(len(parties))]
     t0 = time.perf_counter()
     encoded = pa.concat_tables(parties)
+    n = encoded.num_rows
     party = np.repeat(np.array(names, dtype=object), [t.num_rows for t in parties])
-    clks = clk_matrix(encoded)
-    left, right = candidate_pairs(encoded, clks, p)
-    t1 = time.perf_counter()
-    score = dice(clks, left, right)
-    col = codes(encoded, (("tax_hmac", "tax_alt_hmac"), ("name_hmac",), ("country",), ("kind",)))
-    valid = np.asarray(encoded["tax_valid"].fill_null(False), dtype=bool)
-    verified = np.asarray(encoded["tax_verified"].fill_null(False), dtype=bool)
+    col = codes(encoded, (("tax_hmac", "tax_alt_hmac"), ("name_hmac",), ("country",), ("kind",), ("name_clk",)))
     tax, alt = col["tax_hmac"], col["tax_alt_hmac"]
+    valid = np.asarray(encoded["tax_valid"].fill_null(False), dtype=bool)
+    namesake = _namesakes(col["name_hmac"], tax, valid & (alt < 0))
+    left, right, score, scored = candidate_pairs(encoded, p, tax, alt, col["name_clk"], namesake)
+    t1 = time.perf_counter()
+    verified = np.asarray(encoded["tax_verified"].fill_null(False), dtype=bool)
     has_tax = (tax[left] >= 0) & (tax[right] >= 0)
-    same_tax = has_tax & ((tax[left] == tax[right]) | (alt[left] == tax[right]) & (alt[left] >= 0)
-                          | (tax[left] == alt[right]) & (alt[right] >= 0))
-    vetoed = valid[left] & valid[right] & has_tax & ~same_tax & (alt[left] < 0) & (alt[right] < 0)
-    decisive = same_tax & verified[left] & verified[right]
+    shared = same_tax(tax, alt, left, right)
+    vetoed = valid[left] & valid[right] & has_tax & ~shared & (alt[left] < 0) & (alt[right] < 0)
+    decisive = shared & verified[left] & verified[right]
     conflict = np.zeros(len(left), dtype=bool)
     for c in ("country", "kind"):
         a, b = col[c][left], col[c][right]
         conflict |= (a >= 0) & (b >= 0) & (a != b)
-    namesake = _namesakes(col["name_hmac"], tax, valid & (alt < 0))
     common = namesake[left] | namesake[right]
     by_name = (score >= p.privacy_dice_threshold) & ~conflict & ~common
-    by_tax = same_tax & (score >= p.privacy_dice_with_tax_id)
+    by_tax = shared & (score >= p.privacy_dice_with_tax_id)
     keep = ~vetoed & (decisive | by_name | by_tax)
     prob = np.where(decisive, 1.0, np.where(by_tax, np.maximum(score, p.match_threshold), score))
-    keys = list(zip(party, *(encoded[c].to_pylist() for c in ("source_table", "source_column", "record_key"))))
-    pairs = [Pair(str(i), str(j), float(s), "") for i, j, s in zip(left[keep], right[keep], prob[keep])]
-    tax_keys = {str(i): (str(t) if v and a < 0 else None) for i, (t, a, v) in enumerate(zip(tax, alt, valid))}
-    clusters = cluster([str(i) for i in range(len(keys))], pairs, 0.0, tax_keys, set())
-    entity = {k: entity_id_for(clusters[str(i)].members) for i, k in enumerate(keys)}
-    return LinkedEncoded(entity, len(left), len(pairs), {"block": t1 - t0, "score_cluster": time.perf_counter() - t1})
+    # constrained clustering (`resolve.cluster_labels`, as `resolve.cluster` runs it), ids by smallest member
+    ids = [str(i) for i in range(n)]
+    decisive_tax = np.where(valid & (alt < 0), tax, -1)
+    labels = cluster_labels(n, left[keep], right[keep], prob[keep], np.zeros(int(keep.sum()), dtype=bool), 0.0,
+                            decisive_tax, [], np.full(n, -1, dtype=np.int64), ids)
+    entity = entity_ids(pa.table({"unique_id": pa.array(ids, pa.string())}), labels).to_pylist()
+    keys = zip(party, *(encoded[c].to_pylist() for c in ("source_table", "source_column", "record_key")))
+    return LinkedEncoded(dict(zip(keys, entity)), scored, int(keep.sum()),
+                         {"block": t1 - t0, "score_cluster": time.perf_counter() - t1})
 
 
 def codes(table: pa.Table, groups: tuple[tuple[str, ...], ...]) -> dict[str, np.ndarray]:

@@ -9,17 +9,20 @@ thousands of times and comparing identical rows teaches the model nothing and co
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from filon.link.normalize import (
-    NormalTaxId,
+    fold,
     min_rotation,
-    normalize_name,
+    normalize_folded,
     normalize_tax_id_for_matching,
 )
 
@@ -77,76 +80,154 @@ def entity_kind(given: str | None, organisation: bool) -> str | None:
 def build_records(raw: list[tuple[str, ...]]) -> tuple[pa.Table, pa.Table]:
     """Normalize raw rows; return (records with their signature id, one row per signature).
 
-    Each distinct name and each distinct tax id is normalized once (a registry repeats names,
-    customs tables repeat consignees thousands of times, and a benchmark's million rows hold
-    nearly a million names: the per-name work is what costs). Signature rows carry the
-    comparison columns Splink reads; candidate pairs are made from them by `blocking.py`.
+    Each distinct folded name and each distinct tax id is normalized once (a registry repeats
+    names, customs tables repeat consignees thousands of times, and a benchmark's million rows hold
+    nearly a million names: the per-name work is what costs); the rest (which signature each row
+    has, its id, the columns) is array work. Signature rows carry the comparison columns Splink
+    reads; candidate pairs are made from them by `blocking.py`. The cyclic garbage collector is
+    held off meanwhile: it would rescan the millions of small tuples made here again and again
+    (a third of the time at a million rows) and none of them form cycles.
     """
-    names, taxes = normalize_distinct(list(dict.fromkeys(r[3] for r in raw)),
-                                      list(dict.fromkeys((r[6], r[7], (r[4] or "").strip().upper() or None)
-                                                         for r in raw)))
-    sig_index: dict[tuple[object, ...], int] = {}
-    sig_names: list[NameFeatures] = []
-    sig_kind: list[str | None] = []
-    sig_country: list[str | None] = []
-    sig_tax: list[NormalTaxId] = []
-    counts: list[int] = []
-    out_sig: list[int] = []
-    out_country: list[str | None] = []
-    for _table, _column, _key, name, raw_country, kind, tax_id, scheme in raw:
-        nf = names[name]
-        country = (raw_country or "").strip().upper() or None
-        tid = taxes[(tax_id, scheme, country)]
-        kind_value = entity_kind(kind, nf.organisation)
-        ident = (nf.rotation, nf.legal_form, kind_value, country, tid.key, tid.alt_key, tid.valid, tid.verified)
-        i = sig_index.get(ident)
-        if i is None:
-            i = sig_index[ident] = len(sig_names)
-            sig_names.append(nf)
-            sig_kind.append(kind_value)
-            sig_country.append(country)
-            sig_tax.append(tid)
-            counts.append(0)
-        counts[i] += 1
-        out_sig.append(i)
-        out_country.append(country)
-    ids = [signature_id_of(ident) for ident in sig_index]
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(raw)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(raw: list[tuple[str, ...]]) -> tuple[pa.Table, pa.Table]:
     columns: list[Any] = list(zip(*raw)) if raw else [() for _ in range(8)]
+    n = len(raw)
+    # names: each distinct spelling folded, each distinct folded form normalized
+    name_code = _codes(columns[3])
+    folded_of: dict[str, int] = {}
+    fold_code = np.array([folded_of.setdefault(fold(x or ""), len(folded_of)) for x in name_code.values],
+                         dtype=np.int64)
+    feats = [_folded_features(t) for t in folded_of]
+    feat_of_row = fold_code[name_code.codes] if n else np.zeros(0, np.int64)
+    # country, kind given, tax id (per distinct value)
+    country_code = _codes(columns[4])
+    clean_country = [(c or "").strip().upper() or None for c in country_code.values]
+    country_of: dict[str | None, int] = {}
+    country_clean = np.array([country_of.setdefault(c, len(country_of)) for c in clean_country], dtype=np.int64)
+    row_country = country_clean[country_code.codes] if n else np.zeros(0, np.int64)
+    countries = list(country_of)
+    given_code = _codes(columns[5])
+    given = np.array([KIND_CODES[entity_kind(k, False)] for k in given_code.values], dtype=np.int64)
+    tax_code = _codes(list(zip(columns[6], columns[7], (countries[c] for c in row_country))))
+    tax_norm = [normalize_tax_id_for_matching(*t) for t in tax_code.values]  # type: ignore[arg-type]
+    tax_sig = _codes(tax_norm)
+    row_tax = np.asarray(tax_sig.codes, dtype=np.int64)[tax_code.codes] if n else np.zeros(0, np.int64)
+    # the signature of each row: (rotation, legal form, kind, country, tax id), numbered by first appearance
+    rotation = _codes([f.rotation for f in feats]).codes
+    form = _codes([f.legal_form for f in feats]).codes
+    organisation = np.array([f.organisation for f in feats], dtype=bool)
+    row_given = given[given_code.codes] if n else np.zeros(0, np.int64)
+    kind = np.where(row_given > 0, row_given,
+                    np.where(organisation[feat_of_row], KIND_CODES["organisation"], 0)) if n else row_given
+    parts = [rotation[feat_of_row], form[feat_of_row], kind, row_country, row_tax]
+    sig_of_row, first = _group(parts)
+    counts = np.bincount(sig_of_row, minlength=len(first))
+    f_first = feat_of_row[first]
+    tax_first = [tax_sig.values[i] for i in row_tax[first].tolist()]
+    kinds = pa.array(KIND_NAMES, pa.string()).take(pa.array(kind[first]))
+    sig_country = pa.array(countries, pa.string()).take(pa.array(row_country[first]))
+    taxcols: list[Any] = list(zip(*((t.key, t.alt_key, t.valid, t.verified) for t in tax_first))) if n else [()] * 4
+    name_cols = _feature_table(feats).take(pa.array(f_first))
+    signatures = pa.table({
+        "unique_id": pa.array([""] * len(first), pa.string()), **{c: name_cols[c] for c in name_cols.column_names},
+        "kind": kinds, "country": sig_country, "tax_key": pa.array(taxcols[0], pa.string()),
+        "tax_alt": pa.array(taxcols[1], pa.string()), "tax_valid": pa.array(taxcols[2], pa.bool_()),
+        "tax_verified": pa.array(taxcols[3], pa.bool_()), "n_records": pa.array(counts, pa.int64()),
+    })
+    ids = signature_ids(signatures)
+    signatures = signatures.set_column(0, "unique_id", ids).select(SIGNATURE_SCHEMA.names).cast(SIGNATURE_SCHEMA)
     records = pa.table({"source_table": pa.array(columns[0], pa.string()),
                         "source_column": pa.array(columns[1], pa.string()),
                         "record_key": pa.array(columns[2], pa.string()),
                         "name": pa.array(columns[3], pa.string()),
-                        "country": pa.array(out_country, pa.string()),
-                        "signature": pa.array(ids, pa.string()).take(pa.array(out_sig, pa.int64()))})
-    feats: list[Any] = list(zip(*sig_names)) if sig_names else [() for _ in NameFeatures._fields]
-    fields = dict(zip(NameFeatures._fields, feats))
-    taxcols: list[Any] = list(zip(*((t.key, t.alt_key, t.valid, t.verified) for t in sig_tax))) if sig_tax else [()] * 4
-    signatures = pa.table({
-        "unique_id": ids, "name_core": fields["core"], "name_key": fields["key"], "name_rotation": fields["rotation"],
-        "name_tokens": fields["tokens"], "name_ends": fields["ends"], "drop_rotations": fields["drop_rotations"],
-        "legal_form": fields["legal_form"], "organisation": fields["organisation"], "kind": sig_kind,
-        "country": sig_country, "tax_key": taxcols[0], "tax_alt": taxcols[1], "tax_valid": taxcols[2],
-        "tax_verified": taxcols[3], "n_records": counts,
-    }, schema=SIGNATURE_SCHEMA)
+                        "country": pa.array(countries, pa.string()).take(pa.array(row_country)),
+                        "signature": ids.take(pa.array(sig_of_row))})
     return records, signatures
 
 
-def normalize_distinct(names: list[str | None], taxes: list[tuple[object, object, object]]
-                       ) -> tuple[dict[str | None, NameFeatures], dict[tuple[object, object, object], NormalTaxId]]:
-    """`name_features` of each name and `normalize_tax_id_for_matching` of each (tax id, scheme, country).
-
-    Python, one core: some 40 µs a name and tax id, 40 s for a million distinct ones. A second
-    process halves that on two free cores, but costs a fresh interpreter importing filon and
-    pickling the results back (no gain at 100,000 names), and a spawned process re-runs the
-    caller's main script unless it is guarded; left out until the normalization moves to SQL.
-    """
-    features, ids = _normalize_chunk(names, taxes)
-    return dict(zip(names, features)), dict(zip(taxes, ids))
+#: entity_kind's answers as codes (0: unknown).
+KIND_NAMES = (None, "person", "organisation")
+KIND_CODES = {k: i for i, k in enumerate(KIND_NAMES)}
 
 
-def _normalize_chunk(names: list[str | None], taxes: list[tuple[object, object, object]]
-                     ) -> tuple[list[NameFeatures], list[NormalTaxId]]:
-    return [name_features(n) for n in names], [normalize_tax_id_for_matching(*t) for t in taxes]  # type: ignore[arg-type]
+class _Coded(NamedTuple):
+    codes: np.ndarray
+    values: list[Any]
+
+
+def _codes(items: Any) -> _Coded:
+    """Each item's index among the distinct items (in order of first appearance), and those items.
+    Strings (and None) are encoded by Arrow, anything else through a dictionary."""
+    if isinstance(items, tuple):
+        try:
+            enc = pc.dictionary_encode(pa.array(items, pa.string()), null_encoding="encode")
+            return _Coded(np.asarray(enc.indices, dtype=np.int64), enc.dictionary.to_pylist())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    seen: dict[Any, int] = {}
+    codes = np.fromiter((seen.setdefault(x, len(seen)) for x in items), dtype=np.int64)
+    return _Coded(codes, list(seen))
+
+
+def _group(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by equal codes in every part: each row's group, numbered by first appearance,
+    and each group's first row."""
+    if not len(parts[0]):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    key = np.zeros(len(parts[0]), dtype=np.int64)
+    span = 1
+    for p in parts:
+        size = int(p.max()) + 1
+        if span * size >= 1 << 62:  # too many combinations for one int64: group the key so far first
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+            span = int(key.max()) + 1
+        key, span = key * size + p, span * size
+    _u, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[inverse.reshape(-1)], first[order]
+
+
+SIGNATURE_ID_SQL = """
+SELECT left(sha1(concat_ws(chr(31), coalesce(name_rotation, ''), coalesce(legal_form, ''), coalesce(kind, ''),
+                           coalesce(country, ''), coalesce(tax_key, ''), coalesce(tax_alt, ''),
+                           CASE WHEN tax_valid THEN 'True' ELSE '' END,
+                           CASE WHEN tax_verified THEN 'True' ELSE '' END)), 16) AS id
+FROM _sigs
+"""
+
+
+def signature_ids(signatures: pa.Table) -> pa.Array:
+    """`signature_id` of every row of `signatures`, in SQL (the same hash of the same text)."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")
+        con.register("_sigs", signatures.select(["name_rotation", "legal_form", "kind", "country", "tax_key",
+                                                 "tax_alt", "tax_valid", "tax_verified"]))
+        return con.execute(SIGNATURE_ID_SQL).to_arrow_table()["id"].combine_chunks()
+    finally:
+        con.close()
+
+
+def _feature_table(feats: list[NameFeatures]) -> pa.Table:
+    cols: list[Any] = list(zip(*feats)) if feats else [() for _ in NameFeatures._fields]
+    f = dict(zip(NameFeatures._fields, cols))
+    return pa.table({"name_core": pa.array(f["core"], pa.string()), "name_key": pa.array(f["key"], pa.string()),
+                     "name_rotation": pa.array(f["rotation"], pa.string()),
+                     "name_tokens": pa.array(f["tokens"], pa.list_(pa.string())),
+                     "name_ends": pa.array(f["ends"], pa.list_(pa.string())),
+                     "drop_rotations": pa.array(f["drop_rotations"], pa.list_(pa.string())),
+                     "legal_form": pa.array(f["legal_form"], pa.string()),
+                     "organisation": pa.array(f["organisation"], pa.bool_())})
 
 
 class NameFeatures(NamedTuple):
@@ -163,7 +244,11 @@ class NameFeatures(NamedTuple):
 
 
 def name_features(name: str | None) -> NameFeatures:
-    nn = normalize_name.__wrapped__(name)  # the callers' dictionary caches it; spare the LRU cache
+    return _folded_features(fold(name or ""))
+
+
+def _folded_features(text: str) -> NameFeatures:
+    nn = normalize_folded(text)
     return NameFeatures(nn.core or None, nn.key or None, nn.rotation or None, list(nn.tokens), word_ends(nn.tokens),
                         drop_rotations(nn.tokens) if not nn.organisation else [], nn.legal_form, nn.organisation)
 

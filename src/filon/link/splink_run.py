@@ -40,17 +40,27 @@ def blocked_pair_counts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str,
             for col in ("name_key",)}
 
 
-def _load(con: duckdb.DuckDBPyConnection, signatures: pa.Table, p: Parameters, new: pa.Table | None = None) -> int:
-    """Signatures (and new ones, incremental) with their candidate pairs (`blocking.py`) into
-    DuckDB as `sigs`, the Splink input; return the number of pairs."""
+def _load(con: duckdb.DuckDBPyConnection, signatures: pa.Table, p: Parameters, new: pa.Table | None = None
+          ) -> pa.Table:
+    """Signatures (and new ones, incremental) into DuckDB as `sigs`, the Splink input; return their
+    candidate pairs (`blocking.py`) as Splink's blocked-pairs table."""
     table = signatures if new is None else pa.concat_tables([signatures.select(new.column_names), new])
     is_new = None if new is None else np.repeat([False, True], [signatures.num_rows, new.num_rows])
     left, right = blocking.candidate_pairs(table, p.block_max_names, p.block_max_fuzzy, is_new)
-    con.register("_arrow_sigs", blocking.splink_input(table, left, right))
+    con.register("_arrow_sigs", blocking.splink_input(table))
     con.execute("CREATE OR REPLACE TABLE sigs AS SELECT * FROM _arrow_sigs")
     con.unregister("_arrow_sigs")
     log.info("%d candidate pairs", len(left))
-    return len(left)
+    return blocking.splink_pairs(table, left, right)
+
+
+def _predict(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, linker: Linker, pairs: pa.Table, floor: float) -> Any:
+    """Score exactly the candidate pairs (registered as Splink's blocked pairs) at or above `floor`."""
+    con.register("_arrow_pairs", pairs)
+    con.execute("CREATE OR REPLACE TABLE candidate_pairs AS SELECT * FROM _arrow_pairs")
+    con.unregister("_arrow_pairs")
+    linker.table_management.register_blocked_pairs_for_predict(db.register("candidate_pairs"))
+    return linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
 
 
 def register_name_frequencies(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, linker: Linker) -> dict[str, float]:
@@ -91,9 +101,8 @@ def train_and_predict(signatures: pa.Table, p: Parameters, floor: float) -> tupl
         medians = register_name_frequencies(con, db, linker)
         model.set_name_u(linker, medians)
         notes = model.train(linker, p, signatures.num_rows, blocked_pair_counts(con, "sigs"), log)
-        notes.append(f"{pairs:,} candidate pairs scored")
-        rows = _rows(linker.inference.predict(threshold_match_probability=floor, warning_mode="never"),
-                     comparison_labels(p), floor)
+        notes.append(f"{pairs.num_rows:,} candidate pairs scored")
+        rows = _rows(_predict(con, db, linker, pairs, floor), comparison_labels(p), floor)
         trained = linker.misc.save_model_to_json()
     finally:
         con.close()
@@ -106,7 +115,7 @@ def compatible(trained: dict[str, Any], p: Parameters) -> bool:
         return [[lv["sql_condition"] for lv in c["comparison_levels"]] for c in settings["comparisons"]]
     try:
         return levels(trained) == levels(model.settings(p)) and \
-            "pair_ids" in json.dumps(trained.get("blocking_rules_to_generate_predictions"), default=str)
+            trained.get("blocking_rules_to_generate_predictions") == model.blocking_rules()
     except (KeyError, TypeError):
         return False
 
@@ -117,11 +126,10 @@ def predict_new(existing: pa.Table, new: pa.Table, trained: dict[str, Any], p: P
     con = connect()
     db = DuckDBAPI(con)
     try:
-        _load(con, existing, p, new)
+        pairs = _load(con, existing, p, new)
         linker = Linker(db.register("sigs", table_name="signatures"), trained, log_level=logging.ERROR)
         register_name_frequencies(con, db, linker)
-        rows = _rows(linker.inference.predict(threshold_match_probability=floor, warning_mode="never"),
-                     comparison_labels(p), floor)
+        rows = _rows(_predict(con, db, linker, pairs, floor), comparison_labels(p), floor)
     finally:
         con.close()
     return rows

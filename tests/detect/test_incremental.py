@@ -38,7 +38,7 @@ CASES = [
                                  "export_without_supply"}),
     ("trades", 0.02, "latest", {"mass_balance_break", "export_without_supply", "inactive_right_production"}),
     ("production", 0.02, "random", {"production_over_capacity", "production_without_disturbance",
-                                    "inactive_right_production"}),
+                                    "inactive_right_production", "mass_balance_break", "export_without_supply"}),
     ("inputs", 0.05, "random", {"input_overuse"}),
 ]
 

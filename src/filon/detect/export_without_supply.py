@@ -96,7 +96,8 @@ def _sources(ctx: DetectContext, p: Parameters, actor: str, commodity: str, year
 
 @detector("export_without_supply", version="1.0", title="Export without supply", subject_type="actor",
           tables=("exports", "trades", "production", "mining_rights", "imports", "actors", "prices"),
-          scope=Scope({"trades": ("t.seller_id", "t.buyer_id"), "exports": ("t.exporter_id",)}))
+          scope=Scope({"trades": ("t.seller_id", "t.buyer_id"), "exports": ("t.exporter_id",),
+                       "production": ("coalesce(t.producer_id, (SELECT r.holder_id FROM mining_rights r WHERE r.right_id = t.right_id))",)}))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """An exporter ships (and sells at home) more fine metal in a year than its own mines' production, its
     documented purchases, its imports and a few months of carried stock can explain: the unexplained metal
@@ -104,6 +105,8 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     alerts = []
     purity = reference_purity(ctx)
     for r in ctx.query(_balance_sql(p, purity)):
+        if not ctx.in_scope(r["actor_id"]):
+            continue  # a scoped run: other actors' balances are partial
         excess = r["out_kg"] - r["supply_kg"]
         share = excess / r["out_kg"]
         declared = r["export_value_usd"] / r["value_kg"] if r["export_value_usd"] and r["value_kg"] else None

@@ -184,7 +184,7 @@ def _run_scoped(det: Detector, p: Any, ws: Workspace, added: dict[str, set[str]]
     assert det.scope is not None
     con, keys = incremental.scoped_connection(ws, det.scope, added)
     scoped = DetectContext(DuckDBEngine(con), reads=set(), full=full, scope_keys=frozenset(keys),
-                           filtered=frozenset(added))
+                           filtered=frozenset(det.scope.keys))
     try:
         fresh = [a for a in det.run(scoped, p) if det.scope.alert_key(a) in keys]
     finally:

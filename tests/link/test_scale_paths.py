@@ -5,9 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from filon.link.benchmark_data import make_benchmark
-from filon.link.privacy import ClkEncoder, bigrams
-from filon.link.privacy_blocks import Members, block_pairs, unique_pairs
+from filon.link.privacy import ClkEncoder, bigrams, clk_matrix, lsh_keys
+from filon.link.privacy_blocks import (
+    Members,
+    block_pairs,
+    dice,
+    pair_count,
+    similar_pairs,
+    unique_pairs,
+)
 from filon.link.records import build_records, name_features, signature_id_of
+from filon.link.resolve import _greedy
 
 SECRET = b"a-secret-of-enough-bytes-42"
 
@@ -31,6 +39,33 @@ def test_clks_made_together_equal_clks_made_one_by_one() -> None:
     together = enc.encode_many([bigrams(t) for t in names], chunk=2)
     import base64
     assert together == [base64.b64encode(enc.encode(bigrams(t))).decode() for t in names]
+    assert ClkEncoder(SECRET, 1024, 20).encode_names(names, chunk=2) == together   # ORs of word CLKs
+
+
+def test_similar_pairs_are_the_block_pairs_reaching_the_threshold() -> None:
+    import pyarrow as pa
+    raw = make_benchmark(400, seed=4).raw
+    names = [tuple((r[3] or "").split()) for r in raw]
+    clks = clk_matrix(pa.table({"name_clk": ClkEncoder(SECRET, 1024, 20).encode_names(names)}))
+    ones = np.bitwise_count(clks).sum(axis=1, dtype=np.int64)
+    keys = lsh_keys(clks, 2, 8)              # few bits: large blocks, so both small blocks and neighbours
+    rows = np.arange(len(clks))
+    want = [np.concatenate(x) for x in zip(*block_pairs(keys[:, 0], rows, keys[:, 1], cap=300, neighbours=6))]
+    score = dice(clks, ones, *want)
+    ok = score >= 0.6
+    got = [np.concatenate(x) for x in zip(*similar_pairs(keys[:, 0], keys[:, 1], clks, ones, 300, 0.6, neighbours=6,
+                                                          chunk=50))]
+    assert all(np.array_equal(a, b) for a, b in zip(unique_pairs(want[0][ok], want[1][ok], score[ok]),
+                                                     unique_pairs(*got, stable=False)))
+    assert pair_count(keys[:, 0], 300, 6) == len(want[0])
+
+
+def test_greedy_pass_refuses_two_tax_codes_and_breaks_ties_by_name() -> None:
+    labels = np.arange(4)
+    # 0-1 and 1-2 tie; by name "a" < "b", so 1 joins 2 first ("a-1", "a-2"), then 0 cannot join (two tax codes)
+    _greedy(np.arange(4), np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([0.9, 0.9, 0.5]),
+            np.zeros(3, dtype=bool), np.array([5, -1, 6, -1]), [], np.full(4, -1), ["b", "a", "a2", "c"], labels)
+    assert labels[1] == labels[2] == labels[3] != labels[0]
 
 
 def test_block_pairs_all_in_small_blocks_neighbours_in_big_ones_none_over_cap() -> None:

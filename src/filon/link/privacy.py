@@ -65,7 +65,6 @@ from filon.link import privacy_blocks
 from filon.link.memory import entity_ids
 from filon.link.normalize import (
     NormalName,
-    NormalTaxId,
     fold,
     normalize_folded,
     normalize_tax_id_for_matching,
@@ -159,15 +158,36 @@ class ClkEncoder:
         return out
 
 
+    def encode_names(self, names: list[tuple[str, ...]], chunk: int = 100_000) -> list[str]:
+        """`encode(bigrams(tokens))` of each name's tokens, base64. A name's bigrams are the union of
+        its words' (each word is padded on its own), so its CLK is the OR of its words' CLKs: each
+        distinct word (far fewer than names) is encoded once, and names are ORs of uint64 rows."""
+        index: dict[str, int] = {}
+        ids = [[index.setdefault(w, len(index)) for w in words] for words in names]
+        empty = len(index)  # the last row: no word, no bit
+        word_clks = self.encode_many([bigrams((w,)) for w in index] + [set()])
+        packed = np.frombuffer(b"".join(base64.b64decode(c) for c in word_clks), dtype=np.uint64)
+        packed = packed.reshape(empty + 1, -1)
+        out: list[str] = []
+        for s in range(0, len(ids), chunk):
+            part = [x or [empty] for x in ids[s:s + chunk]]
+            offsets = np.cumsum([0] + [len(x) for x in part[:-1]])
+            flat = np.fromiter((i for x in part for i in x), dtype=np.int64)
+            clks = np.bitwise_or.reduceat(packed[flat], offsets, axis=0) if len(part) else packed[:0]
+            out += [base64.b64encode(row.tobytes()).decode() for row in clks]
+        return out
+
+
 def keyed_hmac(key: bytes, value: str | None) -> str | None:
-    return None if value is None else hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+    return None if value is None else hmac.digest(key, value.encode(), "sha256")[:16].hex()  # one C call
 
 
 def encode_rows(raw: list[tuple[Any, ...]], secret: bytes, p: Parameters | None = None) -> pa.Table:
     """Encode raw rows (table, column, key, name, country, kind, tax_id, scheme): no clear name or id remains.
 
     Each distinct folded name, token list, tax id and value to hash is worked on once (a million
-    records hold far fewer), and CLKs are made together (`ClkEncoder.encode_many`)."""
+    records hold far fewer), CLKs are made from word CLKs (`ClkEncoder.encode_names`), and the
+    columns are filled a column at a time."""
     p = p or defaults("link")
     clk = ClkEncoder(secret, p.privacy_clk_bits, p.privacy_hashes_per_bigram)
     name_key, tax_key = field_key(secret, "name-exact"), field_key(secret, "tax-id")
@@ -179,28 +199,29 @@ def encode_rows(raw: list[tuple[Any, ...]], secret: bytes, p: Parameters | None 
         names = {n: folded.get(f) or folded.setdefault(f, normalize_folded(f))
                  for n in dict.fromkeys(cols[3]) for f in (fold(n or ""),)}
         tokens = list(dict.fromkeys(nn.tokens for nn in names.values()))
-        clk_of = dict(zip(tokens, clk.encode_many([bigrams(t) for t in tokens])))
-        hashed: dict[tuple[bytes, str | None], str | None] = {}
-
-        def hashed_value(key: bytes, value: str | None) -> str | None:
-            found = hashed.get((key, value), False)
-            if found is False:
-                found = hashed[(key, value)] = keyed_hmac(key, value)
-            return found  # type: ignore[return-value]
-
+        clk_of = dict(zip(tokens, clk.encode_names(tokens)))
+        name_hmac = {k: keyed_hmac(name_key, k or None) for k in dict.fromkeys(nn.key for nn in names.values())}
+        by_name = {n: (clk_of[nn.tokens], name_hmac[nn.key], nn.organisation) for n, nn in names.items()}
         countries = {c: (c or "").strip().upper() or None for c in dict.fromkeys(cols[4])}
-        taxes: dict[tuple[Any, Any, Any], NormalTaxId] = {}
-        out: dict[str, list[Any]] = {f.name: [] for f in ENCODED_SCHEMA}
-        for table, column, key, name, country, kind, tax_id, scheme in raw:
-            nn, country = names[name], countries[country]
-            tid = taxes.get((tax_id, scheme, country))
-            if tid is None:
-                tid = taxes[(tax_id, scheme, country)] = normalize_tax_id_for_matching(tax_id, scheme, country)
-            values = (key, table, column, clk_of[nn.tokens], hashed_value(name_key, nn.key or None),
-                      hashed_value(tax_key, tid.key), hashed_value(tax_key, tid.alt_key), tid.valid, tid.verified,
-                      country, entity_kind(kind, nn.organisation))
-            for k, v in zip(ENCODED_SCHEMA.names, values):
-                out[k].append(v)
+        country = [countries[c] for c in cols[4]]
+        tax_of = list(zip(cols[6], cols[7], country))
+        by_tax: dict[tuple[Any, Any, Any], tuple[Any, ...]] = {}
+        tax_hmac: dict[str | None, str | None] = {None: None}
+        for t in dict.fromkeys(tax_of):
+            tid = normalize_tax_id_for_matching(*t)
+            for k in (tid.key, tid.alt_key):
+                if k not in tax_hmac:
+                    tax_hmac[k] = keyed_hmac(tax_key, k)
+            by_tax[t] = (tax_hmac[tid.key], tax_hmac[tid.alt_key], tid.valid, tid.verified)
+        # column by column: a few list passes over the rows instead of eleven appends per row
+        named = [by_name[n] for n in cols[3]]
+        taxed = [by_tax[t] for t in tax_of]
+        kinds = {k: entity_kind(*k) for k in dict.fromkeys(zip(cols[5], (x[2] for x in named)))}
+        out = {"record_key": list(cols[2]), "source_table": list(cols[0]), "source_column": list(cols[1]),
+               "name_clk": [x[0] for x in named], "name_hmac": [x[1] for x in named],
+               "tax_hmac": [x[0] for x in taxed], "tax_alt_hmac": [x[1] for x in taxed],
+               "tax_valid": [x[2] for x in taxed], "tax_verified": [x[3] for x in taxed], "country": country,
+               "kind": [kinds[k] for k in zip(cols[5], (x[2] for x in named))]}
         return pa.table(out, schema=ENCODED_SCHEMA)
     finally:
         if collecting:
@@ -252,8 +273,7 @@ def dice(clks: np.ndarray, left: np.ndarray, right: np.ndarray, chunk: int = 1_0
     return out
 
 
-def lsh_keys(clks: np.ndarray, bands: int, bits_per_band: int, seed: int = 20090101,
-             chunk: int = 100_000) -> np.ndarray:
+def lsh_keys(clks: np.ndarray, bands: int, bits_per_band: int, seed: int = 20090101) -> np.ndarray:
     """Hamming LSH: for each band, the CLK's bits at `bits_per_band` random positions as one int64.
 
     Two CLKs that differ in a share d of their bits agree on a band with probability about
@@ -262,12 +282,14 @@ def lsh_keys(clks: np.ndarray, bands: int, bits_per_band: int, seed: int = 20090
     n, words = clks.shape
     rng = np.random.default_rng(seed)
     positions = [rng.choice(words * 64, size=bits_per_band, replace=False) for _ in range(bands)]
+    columns = np.ascontiguousarray(clks.T)  # a word of every CLK, contiguous
     out = np.empty((n, bands), dtype=np.int64)
-    weights = (1 << np.arange(bits_per_band, dtype=np.int64))
-    for s in range(0, n, chunk):  # the bits of `chunk` CLKs at a time (a byte per bit)
-        bits = np.unpackbits(clks[s:s + chunk].astype(">u8").view(np.uint8).reshape(-1, words * 8), axis=1)
-        for b in range(bands):
-            out[s:s + chunk, b] = bits[:, positions[b]].astype(np.int64) @ weights
+    one = np.uint64(1)
+    for b in range(bands):  # bit j of the key: CLK bit positions[b][j] (word p // 64, most significant first)
+        key = np.zeros(n, dtype=np.uint64)
+        for j, p in enumerate(positions[b].tolist()):
+            key |= ((columns[p // 64] >> np.uint64(63 - p % 64)) & one) << np.uint64(j)
+        out[:, b] = key
     return out
 
 
@@ -309,19 +331,15 @@ def candidate_pairs(encoded: pa.Table, p: Parameters, tax: np.ndarray, alt: np.n
     distinct = clks[open_rows[first]]
     keys = lsh_keys(distinct, p.privacy_lsh_bands, p.privacy_lsh_bits_per_band)
     ones = np.bitwise_count(distinct).sum(axis=1, dtype=np.int64)
-    ids = np.arange(len(distinct), dtype=np.int64)
     similar: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for b in range(keys.shape[1]):
-        band = []
-        for a, c in privacy_blocks.block_pairs(keys[:, b], ids, keys[:, (b + 1) % keys.shape[1]], p.privacy_max_block):
-            score = privacy_blocks.dice(distinct, ones, a, c)
-            keep = score >= p.privacy_dice_threshold
-            band.append((a[keep], c[keep], score[keep]))
-            scored += len(a)
+        band = list(privacy_blocks.similar_pairs(keys[:, b], keys[:, (b + 1) % keys.shape[1]], distinct, ones,
+                                                 p.privacy_max_block, p.privacy_dice_threshold))
+        scored += privacy_blocks.pair_count(keys[:, b], p.privacy_max_block)
         if band:
-            similar.append(privacy_blocks.unique_pairs(*(np.concatenate(x) for x in zip(*band))))
+            similar.append(privacy_blocks.unique_pairs(*(np.concatenate(x) for x in zip(*band)), stable=False))
     if similar:
-        a, c, score = privacy_blocks.unique_pairs(*(np.concatenate(x) for x in zip(*similar)))
+        a, c, score = privacy_blocks.unique_pairs(*(np.concatenate(x) for x in zip(*similar)), stable=False)
         left, right, k = members.cross(a, c)
         found.append((left, right, score[k]))
     return (*privacy_blocks.unique_pairs(*(np.concatenate(x) for x in zip(*found))), scored)

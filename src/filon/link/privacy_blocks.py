@@ -13,7 +13,9 @@ one of scoring every pair, in memory that grows with the pairs that link.
 Inside a block larger than `NEIGHBOURS` + 1 records (a bit pattern every QUISPE MAMANI shares)
 each record is paired with its `NEIGHBOURS` next records in the order of another band's key and
 its CLK (sorted neighbourhood), not with all of them: records that agree on a second band are
-then next to each other, and the pairs of such a block grow linearly with it.
+then next to each other, and the pairs of such a block grow linearly with it. The LSH bands are
+scored by `similar_pairs`, which gathers a band's CLKs once in block order and compares each
+row with the rows 1 ... `NEIGHBOURS` further on, so no pair costs a random gather of two CLKs.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import numpy as np
 NEIGHBOURS = 20
 #: Pairs scored per batch: two gathered CLK matrices of this many rows (128 bytes each) at a time.
 BATCH = 1_000_000
+#: Rows of a band's blocks whose CLKs are gathered and scored together (a few MB, cache-sized).
+CHUNK = 16_384
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -64,6 +68,61 @@ def block_pairs(key: np.ndarray, rows: np.ndarray, order_key: np.ndarray, cap: i
             yield rows[p[ok]], rows[p[ok] + d]
 
 
+def similar_pairs(key: np.ndarray, order_key: np.ndarray, clks: np.ndarray, ones: np.ndarray, cap: int,
+                  threshold: float, neighbours: int = NEIGHBOURS, chunk: int = CHUNK
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The pairs of `block_pairs(key, arange(len(clks)), order_key, cap, neighbours)` whose Dice
+    coefficient reaches `threshold`, with it: (left, right, score), a chunk of rows at a time.
+
+    A block of at most `neighbours` + 1 rows pairs each row with all the rows after it, and a
+    larger one with its `neighbours` next ones: both are the pairs (q, q + d), d = 1 ... neighbours,
+    of the rows in block order that stay inside their block. So the CLKs are gathered once, in
+    that order, and pair d is a row of this gathered block against the row d further on: no random
+    gather per pair (at a million records that gather was most of the scoring time)."""
+    order = np.lexsort((order_key, key))
+    key = key[order]
+    if not len(key):
+        return
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    sizes = np.diff(np.concatenate([starts, [len(key)]]))
+    keep = (sizes >= 2) & (sizes <= cap)
+    starts, sizes = starts[keep], sizes[keep]
+    rows = order[np.repeat(starts, sizes) + _ranks(sizes)]                  # block members, block by block
+    room = np.repeat(sizes, sizes) - 1 - _ranks(sizes)                      # rows after this one in its block
+    width = clks.shape[1]
+    grabbed = np.empty((chunk + neighbours, width), dtype=clks.dtype)
+    one, other = np.empty((chunk, width), dtype=clks.dtype), np.empty((chunk, width), dtype=clks.dtype)
+    for s in range(0, len(rows), chunk):
+        e = min(s + chunk, len(rows))
+        block = rows[s:e + neighbours]
+        g = np.take(clks, block, axis=0, out=grabbed[:len(block)])
+        counts = ones[block]
+        here = room[s:e]
+        for d in range(1, neighbours + 1):
+            at = np.flatnonzero(here >= d)
+            if not len(at):
+                break
+            # into buffers made once: fresh arrays of a few MB each time cost page faults, not work
+            x, y = np.take(g, at, axis=0, out=one[:len(at)]), np.take(g, at + d, axis=0, out=other[:len(at)])
+            np.bitwise_count(np.bitwise_and(x, y, out=x), out=x)
+            score = 2 * np.einsum("ij->i", x) / np.maximum(counts[at] + counts[at + d], 1)
+            ok = score >= threshold
+            yield block[at[ok]], block[at[ok] + d], score[ok]
+
+
+def pair_count(key: np.ndarray, cap: int, neighbours: int = NEIGHBOURS) -> int:
+    """How many pairs `similar_pairs` scores for `key` (for the record of work done)."""
+    _, sizes = np.unique(key, return_counts=True)
+    sizes = sizes[(sizes >= 2) & (sizes <= cap)]
+    d = np.minimum(sizes - 1, neighbours)
+    return int((sizes * d - d * (d + 1) // 2).sum())
+
+
+def _ranks(sizes: np.ndarray) -> np.ndarray:
+    """0, 1, ..., size - 1 for each size, concatenated."""
+    return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
+
 def dice(clks: np.ndarray, ones: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Dice coefficient 2|A∩B| / (|A| + |B|) of the CLKs of each pair; `ones` is each CLK's popcount."""
     both = np.bitwise_count(clks[left] & clks[right]).sum(axis=1, dtype=np.int64)
@@ -71,14 +130,18 @@ def dice(clks: np.ndarray, ones: np.ndarray, left: np.ndarray, right: np.ndarray
     return np.where(total > 0, 2 * both / np.maximum(total, 1), 0.0)
 
 
-def unique_pairs(left: np.ndarray, right: np.ndarray, score: np.ndarray
+def unique_pairs(left: np.ndarray, right: np.ndarray, score: np.ndarray, *, stable: bool = True
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs with the smaller index first, without self-pairs or repeats (sorted), with their scores."""
+    """Pairs with the smaller index first, without self-pairs or repeats (sorted), with their scores.
+    A repeat keeps its first score; `stable=False` sorts faster and keeps any, for pairs whose
+    repeats all carry one score (the Dice coefficient of the same two CLKs)."""
     lo, hi = np.minimum(left, right), np.maximum(left, right)
     keep = lo != hi
     code = lo[keep].astype(np.int64) << 32 | hi[keep].astype(np.int64)
-    code, at = np.unique(code, return_index=True)
-    return code >> 32, code & 0xFFFFFFFF, score[keep][at]
+    order = np.argsort(code, kind="stable" if stable else "quicksort")
+    code = code[order]
+    first = np.concatenate([[True], code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype=bool)
+    return code[first] >> 32, code[first] & 0xFFFFFFFF, score[keep][order[first]]
 
 
 class Members:

@@ -201,48 +201,73 @@ def cluster_labels(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray
 def _greedy(items: np.ndarray, left: np.ndarray, right: np.ndarray, prob: np.ndarray, accepted: np.ndarray,
             tax: np.ndarray, bans: list[tuple[int, int]], seeds: np.ndarray, names: list[str] | None,
             labels: np.ndarray) -> None:
-    """The constrained greedy pass over some components; writes their items' labels."""
-    parent: dict[int, int] = {}
+    """The constrained greedy pass over some components; writes their items' labels.
+
+    Millions of pairs can go through it (a million records of common surnames make one large
+    component), so the order is a numpy sort and the loop works on flat lists: union by size,
+    path halving, members and forbidden sets kept only when there are bans."""
+    n = len(labels)
+    parent = list(range(n))
+    size = [1] * n
+    taxes = tax.tolist()
     members: dict[int, set[int]] = {}
-    taxes: dict[int, int] = {}
     forbidden: dict[int, set[int]] = {}
     by_seed: dict[int, int] = {}
-    for i in items.tolist():
-        seed = int(seeds[i])
+    for i, seed in zip(items.tolist(), seeds[items].tolist()):
         if seed >= 0 and seed in by_seed:
             root = by_seed[seed]
             parent[i] = root
-            members[root].add(i)
+            size[root] += 1
             if taxes[root] < 0:
-                taxes[root] = int(tax[i])
+                taxes[root] = taxes[i]
+            if bans:
+                members[root].add(i)
             continue
-        parent[i] = i
-        members[i] = {i}
-        taxes[i] = int(tax[i])
-        forbidden[i] = set()
+        if bans:
+            members[i], forbidden[i] = {i}, set()
         if seed >= 0:
             by_seed[seed] = i
+    inside = set(items.tolist()) if bans else set()
     for a, b in bans:
-        if a in parent and b in parent:
+        if a in inside and b in inside:
             forbidden[_find(parent, a)].add(b)
             forbidden[_find(parent, b)].add(a)
-    key = (lambda k: (not accepted[k], -prob[k], names[left[k]], names[right[k]])) if names else \
-          (lambda k: (not accepted[k], -prob[k], left[k], right[k]))
-    for k in sorted(range(len(left)), key=key):
-        a, b = _find(parent, int(left[k])), _find(parent, int(right[k]))
-        if a == b or (taxes[a] >= 0 and taxes[b] >= 0 and taxes[a] != taxes[b]) \
-                or forbidden[a] & members[b] or forbidden[b] & members[a]:
+    for a, b in zip(*(x.tolist() for x in _pair_order(left, right, prob, accepted, names))):
+        while parent[a] != a:
+            parent[a] = a = parent[parent[a]]
+        while parent[b] != b:
+            parent[b] = b = parent[parent[b]]
+        if a == b or (taxes[a] >= 0 and taxes[b] >= 0 and taxes[a] != taxes[b]):
             continue
-        big, small = (a, b) if len(members[a]) >= len(members[b]) else (b, a)
-        members[big] |= members.pop(small)
-        forbidden[big] |= forbidden.pop(small)
-        taxes[big] = taxes[big] if taxes[big] >= 0 else taxes[small]
+        if bans and (forbidden[a] & members[b] or forbidden[b] & members[a]):
+            continue
+        big, small = (a, b) if size[a] >= size[b] else (b, a)
+        size[big] += size[small]
+        if bans:
+            members[big] |= members.pop(small)
+            forbidden[big] |= forbidden.pop(small)
+        if taxes[big] < 0:
+            taxes[big] = taxes[small]
         parent[small] = big
     for i in items.tolist():
         labels[i] = -1 - _find(parent, i)  # negative: apart from the component numbers
 
 
-def _find(parent: dict[int, int], i: int) -> int:
+def _pair_order(left: np.ndarray, right: np.ndarray, prob: np.ndarray, accepted: np.ndarray,
+                names: list[str] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs, accepted ones first, then strongest first, ties by the names (else the indices)
+    of their sides; a stable sort, so equal pairs keep their order."""
+    if names is None:
+        rank_l, rank_r = left, right
+    else:
+        used = np.unique(np.concatenate([left, right]))
+        _, rank = np.unique(np.array([names[i] for i in used.tolist()]), return_inverse=True)
+        rank_l, rank_r = rank[np.searchsorted(used, left)], rank[np.searchsorted(used, right)]
+    order = np.lexsort((rank_r, rank_l, -prob, ~accepted))
+    return left[order], right[order]
+
+
+def _find(parent: list[int] | dict[int, int], i: int) -> int:
     root = i
     while parent[root] != root:
         root = parent[root]

@@ -33,19 +33,24 @@ CHUNK = 16_384
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
+def _blocks(key: np.ndarray, order_key: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by (`key`, `order_key`), and the start and size (in that order) of each block of
+    2 to `cap` rows sharing a key; empty starts when there are none."""
+    order = np.lexsort((order_key, key))
+    key = key[order]
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else np.zeros(0, np.int64)
+    sizes = np.diff(np.concatenate([starts, [len(key)]])).astype(np.int64) if len(key) else np.zeros(0, np.int64)
+    keep = (sizes >= 2) & (sizes <= cap)
+    return order, starts[keep], sizes[keep]
+
+
 def block_pairs(key: np.ndarray, rows: np.ndarray, order_key: np.ndarray, cap: int,
                 neighbours: int = NEIGHBOURS, batch: int = BATCH) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Pairs (left, right) of `rows` sharing a `key`, in batches of about `batch` pairs. Blocks of
     more than `cap` rows are skipped; blocks of more than `neighbours` + 1 rows give each row's pairs
     with its `neighbours` next rows by `order_key` instead of all pairs."""
-    order = np.lexsort((order_key, key))
-    key, rows = key[order], rows[order]
-    if not len(key):
-        return
-    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    sizes = np.diff(np.concatenate([starts, [len(key)]]))
-    keep = (sizes >= 2) & (sizes <= cap)
-    starts, sizes = starts[keep], sizes[keep]
+    order, starts, sizes = _blocks(key, order_key, cap)
+    rows = rows[order]
     small = sizes <= neighbours + 1
     for size in np.unique(sizes[small]):
         first = starts[small & (sizes == size)]
@@ -79,14 +84,7 @@ def similar_pairs(key: np.ndarray, order_key: np.ndarray, clks: np.ndarray, ones
     of the rows in block order that stay inside their block. So the CLKs are gathered once, in
     that order, and pair d is a row of this gathered block against the row d further on: no random
     gather per pair (at a million records that gather was most of the scoring time)."""
-    order = np.lexsort((order_key, key))
-    key = key[order]
-    if not len(key):
-        return
-    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    sizes = np.diff(np.concatenate([starts, [len(key)]]))
-    keep = (sizes >= 2) & (sizes <= cap)
-    starts, sizes = starts[keep], sizes[keep]
+    order, starts, sizes = _blocks(key, order_key, cap)
     rows = order[np.repeat(starts, sizes) + _ranks(sizes)]                  # block members, block by block
     room = np.repeat(sizes, sizes) - 1 - _ranks(sizes)                      # rows after this one in its block
     width = clks.shape[1]

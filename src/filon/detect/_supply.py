@@ -44,10 +44,10 @@ def _hs_case(column: str) -> str:
 
 
 #: The reference purity per country, commodity and product, rounded to two significant figures.
-PURITY_SQL = f"""
+PURITY_SQL = """
     SELECT country, cmdty, product, round(purity / power(10, floor(log10(purity)) - 1))
                                     * power(10, floor(log10(purity)) - 1) AS purity
-    FROM (SELECT country, coalesce(commodity, {{hs}}) AS cmdty, product, sum(fine_mass_kg) / sum(net_mass_kg) AS purity
+    FROM (SELECT country, coalesce(commodity, {hs}) AS cmdty, product, sum(fine_mass_kg) / sum(net_mass_kg) AS purity
           FROM exports WHERE fine_mass_kg > 0 AND net_mass_kg > 0 AND country IS NOT NULL AND product IS NOT NULL
           GROUP BY ALL) x
     WHERE cmdty IS NOT NULL AND purity > 0 ORDER BY country, cmdty, product"""

@@ -90,7 +90,9 @@ def load_graph(ctx: DetectContext, as_of: date | None = None,
 
     # Built once per analysis (opaque ownership, shared controllers, the risk ranking and the report
     # share it), and kept for the next analysis while ownership, actors and the links in force hold.
-    graph = ctx.memo(key, build, ("ownership", "actors"), keep="ownership_graph")
+    # Only the default graph is kept: one file per name, and other dates or periods are one-off views.
+    keep = "ownership_graph" if as_of is None and period is None else None
+    graph = ctx.memo(key, build, ("ownership", "actors"), keep=keep)
     graph.as_of = at  # a kept graph was built at the last run's end date: same links, today's date
     return graph
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -50,8 +51,16 @@ def test_every_detector_agrees_on_the_demo_region(tmp_path: Path) -> None:
     from filon.demo import generate_region
 
     generate_region(tmp_path / "region", seed=11, scale=0.3)
-    duck = run_analysis(tmp_path / "region", tmp_path / "duck").alerts
-    spark = run_analysis(tmp_path / "region", tmp_path / "spark", engine="spark").alerts
+    duck_run = run_analysis(tmp_path / "region", tmp_path / "duck")
+    spark_run = run_analysis(tmp_path / "region", tmp_path / "spark", engine="spark")
+    assert not duck_run.failures and not spark_run.failures  # the risk ranking too, not only the detectors
+    duck, spark = duck_run.alerts, spark_run.alerts
+    risk = {}
+    for name in ("duck", "spark"):
+        with open(tmp_path / name / "risk.csv", newline="", encoding="utf-8") as fh:
+            risk[name] = {(r["subject_type"], r["subject_id"], r["country"]): float(r["risk_score"]) for r in csv.DictReader(fh)}
+    assert risk["duck"].keys() == risk["spark"].keys() and len(risk["duck"]) > 100
+    assert all(risk["spark"][k] == pytest.approx(v, abs=1e-3) for k, v in risk["duck"].items())
     assert len({a.typology for a in duck}) >= 8
     assert [(a.alert_id, a.subject_id, a.period) for a in duck] == [(a.alert_id, a.subject_id, a.period) for a in spark]
     for d, s in zip(duck, spark):

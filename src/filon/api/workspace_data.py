@@ -34,6 +34,13 @@ class CursorEngine:
         finally:
             cur.close()
 
+    def query_arrow(self, sql: str) -> Any:
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql).to_arrow_table()
+        finally:
+            cur.close()
+
     def close(self) -> None:  # the shared connection outlives any one context
         pass
 

@@ -40,6 +40,11 @@ class DetectContext:
         self._record(sql)
         return self.engine.query(sql, params)
 
+    def query_arrow(self, sql: str) -> Any:
+        """`query` returning a pyarrow Table, for results too large to hold as Python dicts."""
+        self._record(sql)
+        return self.engine.query_arrow(sql)
+
     def query_global(self, sql: str) -> list[dict[str, Any]]:
         """`query` for a figure taken over the whole data (the ownership links in force at the last
         date, the flows' period) even when a run is scoped to some subjects. Its result, not the

@@ -29,10 +29,9 @@ def escape_cell(value: Any) -> Any:
 
 def write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] = ALERT_COLUMNS) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: escape_cell(row.get(k)) for k in columns})
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        writer.writerows([escape_cell(row.get(k)) for k in columns] for row in rows)
 
 
 def write_parquet(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -19,6 +19,10 @@ class Engine(Protocol):
         """Run `sql` (DuckDB dialect, `?` placeholders) and return the rows as dicts."""
         ...
 
+    def query_arrow(self, sql: str) -> Any:
+        """Run `sql` and return a pyarrow Table: for results too large to hold as Python dicts."""
+        ...
+
     def close(self) -> None:
         ...
 

@@ -55,5 +55,8 @@ class DuckDBEngine:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
+    def query_arrow(self, sql: str) -> object:
+        return self.con.execute(sql).to_arrow_table()
+
     def close(self) -> None:
         self.con.close()

@@ -75,5 +75,13 @@ class SparkEngine:
         rows = self.spark.sql(transpile(sql), args=list(params) if params else None).collect()
         return [r.asDict() for r in rows]
 
+    def query_arrow(self, sql: str) -> Any:
+        df = self.spark.sql(transpile(sql))
+        if hasattr(df, "toArrow"):  # PySpark 4
+            return df.toArrow()
+        import pyarrow as pa
+
+        return pa.Table.from_pylist([r.asDict() for r in df.collect()])
+
     def close(self) -> None:
         """Keep the session: starting Spark costs seconds, and one process may analyse twice."""

@@ -40,6 +40,8 @@ class ActorRisk:
         return 1.0 - (1.0 - self.own) * (1.0 - self.linked)
 
     def reasons(self, top: int) -> list[dict[str, Any]]:
+        if not self.contributions:
+            return []
         ranked = sorted(self.contributions, key=lambda c: (-c.value, c.kind, c.alert_id or "", c.path))
         return [c.reason() for c in ranked[:top]]
 
@@ -96,6 +98,10 @@ def score_actors(inputs: ActorInputs, p: Parameters, weights: dict[str, float] |
     reached = propagate(seeds, inputs.links, p)
     for node in sorted(set(inputs.actors) | set(own) | set(reached)):
         if node.startswith("right:"):
+            continue
+        if node not in reached and node not in own:
+            if node in inputs.actors:  # most actors: nothing points at them (the fast path, at national scale)
+                out[node] = ActorRisk(node, inputs.actors[node], 0.0, 0.0, [])
             continue
         linked_parts = [Contribution(r.value, "linked", path=r.path, origin_typologies=seed_typologies.get(r.seed, ()))
                         for r in reached.get(node, [])]

@@ -23,7 +23,6 @@ The node's score in a period is the weighted mean of the indicators, each divide
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,39 +139,51 @@ def _node_sql(flows: str) -> str:
 @dataclass
 class Aggregates:
     """One node kind's figures that do not depend on this run's alerts and risk (kept between runs
-    while the tables behind them are unchanged): rows per node and period, value per actor, records
-    per alertable key (a declaration, a right)."""
+    while the tables behind them are unchanged): rows per node and period, and `parts`, a pyarrow
+    Table of the value per actor and the records per alertable key (a declaration, a right) per
+    node and period. `parts` has about a row per record of the node kind, so it stays in Arrow:
+    summed there for this run's high-risk actors and alerted keys, never turned into Python objects."""
 
     nodes: list[dict[str, Any]]
-    by_actor: dict[str, list[tuple[tuple[Any, ...], float]]]
-    by_key: dict[str, list[tuple[tuple[Any, ...], int]]]
+    parts: Any
 
 
 def _aggregates(ctx: DetectContext, kind: str, flows: str) -> Aggregates:
     from filon.detect.incremental import tables_in
 
     def compute() -> Aggregates:
-        out = Aggregates([], defaultdict(list), defaultdict(list))
-        for r in ctx.query(_node_sql(flows)):
-            where = (r["sid"], r["country"], r["period"])
-            if r["part"] == "node":
-                out.nodes.append(r)
-            elif r["part"] == "actor":
-                out.by_actor[r["item"]].append((where, float(r["value_usd"] or 0.0)))
-            else:
-                out.by_key[r["item"]].append((where, int(r["records"])))
-        out.by_actor, out.by_key = dict(out.by_actor), dict(out.by_key)
-        return out
+        import pyarrow.compute as pc
+
+        table = ctx.query_arrow(_node_sql(flows))
+        is_node = pc.equal(table["part"], "node")
+        return Aggregates(table.filter(is_node).to_pylist(),
+                          table.filter(pc.invert(is_node)).select(["part", *WHERE, "item", "records", "value_usd"]))
 
     return ctx.memo(("risk_indicators", kind, flows), compute, tuple(sorted(tables_in(flows))),
                     keep=f"indicators_{kind}")
 
 
+#: What identifies a node's period in `Aggregates.parts`.
+WHERE = ("sid", "country", "period")
+
+
+def _sums(parts: Any, part: str, items: set[str], column: str) -> dict[tuple[Any, ...], float]:
+    """Per node and period, the sum of `column` over the `part` rows ('actor' or 'key') whose item is in `items`."""
+    if not items or parts.num_rows == 0:
+        return {}
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = pc.and_(pc.equal(parts["part"], part),
+                     pc.is_in(parts["item"], value_set=pa.array(sorted(items), type=parts.schema.field("item").type)))
+    summed = parts.filter(wanted).group_by(list(WHERE)).aggregate([(column, "sum")])
+    return dict(zip(zip(*(summed[c].to_pylist() for c in WHERE)), summed[f"{column}_sum"].to_pylist()))
+
+
 def compute_indicators(ctx: DetectContext, alerts: list[dict[str, Any]], actor_risk: dict[str, float],
                        p: Parameters) -> list[NodePeriod]:
     """Every node's indicators for every period it has records in (sums and medians in SQL, so
-    national volumes of records never come into Python; only per node and period, per actor and
-    per key do)."""
+    national volumes of records never come into Python; only per node and period do)."""
     alerted_decl = {a["subject_id"] for a in alerts if a["subject_type"] == "declaration"}
     alerted_right = {a["subject_id"] for a in alerts if a["subject_type"] == "right"}
     mirror = {(a["subject_id"], str(a.get("period") or "")[:4]): float(a["score"]) for a in alerts
@@ -182,14 +193,8 @@ def compute_indicators(ctx: DetectContext, alerts: list[dict[str, Any]], actor_r
     for subject_type, flows in _flows(p).items():
         alerted = alerted_decl if subject_type in ("customs_office", "country_pair") else alerted_right
         agg = _aggregates(ctx, subject_type, flows)
-        risky: dict[tuple[Any, ...], float] = defaultdict(float)
-        for actor in high_risk & agg.by_actor.keys():
-            for where, value in agg.by_actor[actor]:
-                risky[where] += value
-        named: dict[tuple[Any, ...], int] = defaultdict(int)
-        for key in alerted & agg.by_key.keys():
-            for where, n in agg.by_key[key]:
-                named[where] += n
+        risky = _sums(agg.parts, "actor", high_risk, "value_usd")
+        named = _sums(agg.parts, "key", alerted, "records")
         for r in agg.nodes:
             where = (r["sid"], r["country"], r["period"])
             total = r["value_usd"] or 0.0
@@ -198,10 +203,10 @@ def compute_indicators(ctx: DetectContext, alerts: list[dict[str, Any]], actor_r
             extra = mirror.get((node.subject_id, node.period[:4]), 0.0) if subject_type == "country_pair" else 0.0
             previous = r["previous_value"]
             node.values = {
-                "high_risk_share": risky.get(where, 0.0) / total if total else None,
+                "high_risk_share": (risky.get(where) or 0.0) / total if total else None,
                 "dispersion": float(r["dispersion"]) if r["dispersion"] is not None else None,
                 "new_actor_share": (r["fresh"] / total if total else None) if r["period"] != r["first_period"] else None,
-                "alert_density": named.get(where, 0) / int(r["records"]) + extra,
+                "alert_density": (named.get(where) or 0) / int(r["records"]) + extra,
                 "change": (total / previous - 1.0) if previous else None,
             }
             _score(node, p)

@@ -128,7 +128,8 @@ def write_risk(ctx: DetectContext, alerts: list[Alert], out_dir: Path, params: P
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "risk.csv"
-    write_csv(path, [{**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False)} for r in result.rows], RISK_COLUMNS)
+    write_csv(path, [{**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False) if r["reasons"] else "[]"}
+                     for r in result.rows], RISK_COLUMNS)
     write_csv(out_dir / "indicators.csv", [n.row() for n in result.periods], INDICATOR_COLUMNS)
     calibration = out_dir / "risk_calibration.json"
     if result.calibration is not None:

@@ -22,29 +22,80 @@ different seeds combine as independent evidence, capped at `propagated_cap`.
 from __future__ import annotations
 
 import math
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters
 from filon.graph.ownership import load_graph
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
+    """A tuple, not a dataclass: a national graph has millions, kept between runs (pickled)."""
+
     to: str
     strength: float
     label: str      # how the node the link leaves relates to `to`, e.g. "owns 60 % of"
 
 
-Links = dict[str, list[Link]]
+class LinkTable:
+    """Every node's links, packed in a few flat arrays instead of a Python object per link: built
+    once per workspace version and kept between runs (`DetectContext.memo`), where unpickling a
+    national graph of links one object at a time took longer than the walk that reads a few of them."""
+
+    def __init__(self, links: dict[str, list[Link]]) -> None:
+        from array import array
+
+        self.nodes: list[str] = list(links)
+        for targets in links.values():
+            self.nodes.extend(link.to for link in targets)
+        self.nodes = list(dict.fromkeys(self.nodes))
+        self.index = {node: i for i, node in enumerate(self.nodes)}
+        self.labels = list(dict.fromkeys(link.label for targets in links.values() for link in targets))
+        label_of = {label: i for i, label in enumerate(self.labels)}
+        self.offsets, self.to, self.strength, self.label = array("q", [0] * (len(self.nodes) + 1)), array("q"), \
+            array("d"), array("q")
+        for i, node in enumerate(self.nodes):
+            for link in links.get(node, ()):
+                self.to.append(self.index[link.to])
+                self.strength.append(link.strength)
+                self.label.append(label_of[link.label])
+            self.offsets[i + 1] = len(self.to)
+
+    def get(self, node: str, default: Any = ()) -> list[Link] | Any:
+        i = self.index.get(node)
+        if i is None or self.offsets[i] == self.offsets[i + 1]:
+            return default
+        return [Link(self.nodes[self.to[j]], self.strength[j], self.labels[self.label[j]])
+                for j in range(self.offsets[i], self.offsets[i + 1])]
+
+    def __getitem__(self, node: str) -> list[Link]:
+        found = self.get(node, None)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+    def __len__(self) -> int:
+        return sum(1 for i in range(len(self.nodes)) if self.offsets[i] != self.offsets[i + 1])
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "index"}  # rebuilt on load, faster than unpickled
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.index = {node: i for i, node in enumerate(self.nodes)}
+
+
+Links = dict[str, list[Link]] | LinkTable
 
 
 def right_node(right_id: str) -> str:
     return f"right:{right_id}"
 
 
-def build_links(ctx: DetectContext, p: Parameters) -> Links:
+def build_links(ctx: DetectContext, p: Parameters) -> LinkTable:
     """Every link at least `min_link_weight` strong, from both ends.
 
     Kept for the next run (`DetectContext.memo`) while ownership, trades and entities are the
@@ -57,15 +108,15 @@ def build_links(ctx: DetectContext, p: Parameters) -> Links:
                     keep="risk_links")
 
 
-def _build_links(ctx: DetectContext, p: Parameters) -> Links:
-    links: Links = defaultdict(list)
+def _build_links(ctx: DetectContext, p: Parameters) -> LinkTable:
+    links: dict[str, list[Link]] = defaultdict(list)
 
     def add(a: str, b: str, strength: float, forward: str, backward: str | None) -> None:
         if a == b or strength < p.min_link_weight:
             return
-        links[a].append(Link(b, strength, forward))
+        links[a].append(Link(b, strength, sys.intern(forward)))  # labels repeat: stored once
         if backward is not None:
-            links[b].append(Link(a, strength, backward))
+            links[b].append(Link(a, strength, sys.intern(backward)))
 
     for link in load_graph(ctx).links:
         if link.share:
@@ -100,7 +151,7 @@ def _build_links(ctx: DetectContext, p: Parameters) -> Links:
         for i, (a, pa_) in enumerate(members):
             for b, pb in members[i + 1:]:
                 add(a, b, min(pa_, pb), "is the same party as", "is the same party as")
-    return dict(links)
+    return LinkTable(links)
 
 
 #: Largest entity whose actor records are linked pairwise; bigger clusters are almost surely over-merged.

@@ -20,8 +20,10 @@ its seller and its buyer); the new rows' keys select every row, old or new, of t
 the changed tables (the other tables stay whole), the detector runs on that, and its alerts for
 those subjects replace the last run's, the others' being kept. That is exact when an alert about a
 subject depends on the changed tables only through that subject's rows, which each scope states
-and `tests/detect/test_incremental.py` checks against full runs on random batches. Scoped runs
-need DuckDB (the default engine); on Spark the detector runs in full.
+and `tests/detect/test_incremental.py` checks against full runs on random batches. The scoped runs
+of one analysis share a connection, and with it the subjects' keys and narrowed tables that their
+scopes have in common (`ScopedConnection`). Scoped runs need DuckDB (the default engine); on Spark
+the detector runs in full.
 
 The risk ranking is reused the same way when neither the alerts nor the tables it read moved.
 `filon analyze --full` ignores the state.
@@ -201,26 +203,80 @@ def batches_by_table(ws: Workspace) -> dict[str, list[str]]:
     return out
 
 
-def scoped_connection(ws: Workspace, scope: Scope, added: dict[str, set[str]]) -> tuple[Any, set[str]]:
+def scoped_connection(ws: Workspace, scope: Scope, added: dict[str, set[str]]) -> tuple[Any, frozenset[str]]:
     """A DuckDB connection where every table the scope names holds only the rows of the subjects
     the new batches touch (every other table whole), and those subjects' keys. Tables that did not
     change are narrowed too: a subject's alerts depend only on its own rows of them (what a scope
-    declares), and a detector then sums a few thousand rows instead of the nation's."""
-    from filon.standard.model import load_standard
+    declares), and a detector then sums a few thousand rows instead of the nation's.
 
-    std = load_standard()
-    con = ws.connect()
-    parts = [f"SELECT CAST({expr} AS VARCHAR) AS k FROM ({ws.table_sql(std.tables[table], only=ids)}) t"
-             for table, ids in added.items() for expr in scope.keys[table]]
-    con.execute(f"CREATE TEMP TABLE _scope AS SELECT DISTINCT k FROM ({' UNION ALL '.join(parts)}) WHERE k IS NOT NULL")
-    keys = {r[0] for r in con.execute("SELECT k FROM _scope").fetchall()}
-    for table in scope.keys:
-        where = " OR ".join(f"CAST({expr} AS VARCHAR) IN (SELECT k FROM _scope)" for expr in scope.keys[table])
-        # Materialised once: a detector reads a table several times, a view would filter it each time.
-        con.execute(f'CREATE TEMP TABLE "_scoped_{table}" AS SELECT * FROM ({ws.table_sql(std.tables[table])}) t '
-                    f"WHERE {where}")
-        con.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM "_scoped_{table}"')
-    return con, keys
+    The caller closes the connection; an analysis running several detectors on the same new
+    batches uses one `ScopedConnection` instead, which shares the work between them."""
+    return ScopedConnection(ws).narrow(scope, added)
+
+
+class ScopedConnection:
+    """One DuckDB connection for the scoped runs of an analysis, opened on the first. `narrow` gives
+    each run what `scoped_connection` describes, without redoing what an earlier run did (several
+    detectors have the same scope, or scopes naming the same tables with the same expressions): the
+    subjects' keys are computed once per distinct new batches and key expressions of the tables they
+    changed, each narrowed table is materialised once per distinct key expressions and keys, and
+    before each run the views named after the tables are only pointed at its narrowed tables (the
+    tables its scope does not name back at all their rows)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        from filon.standard.model import load_standard
+
+        self.ws = ws
+        self.tables = load_standard().tables
+        self.con: Any = None
+        self._keys: dict[Any, tuple[str, frozenset[str]]] = {}  # -> temp table of the keys, the keys
+        self._narrowed: dict[Any, str] = {}  # (table, expressions, keys) -> temp table of its rows
+        self._pointed: dict[str, str] = {}  # table -> the narrowed table its view reads now
+
+    def narrow(self, scope: Scope, added: dict[str, set[str]]) -> tuple[Any, frozenset[str]]:
+        """The connection, with the tables narrowed for `scope` and the batches `added` to each
+        changed table, and the subjects' keys. It stays open, and the next call changes its views."""
+        if self.con is None:
+            self.con = self.ws.connect()
+        which = tuple(sorted((t, scope.keys[t], tuple(sorted(ids))) for t, ids in added.items()))
+        wanted = {t: (t, scope.keys[t], which) for t in scope.keys}
+        if which not in self._keys or not all(w in self._narrowed for w in wanted.values()):
+            self._point({})  # key expressions may read other tables (a production row's right holder): whole
+        if which not in self._keys:
+            name = f"_scope_{len(self._keys)}"
+            parts = [f"SELECT CAST({expr} AS VARCHAR) AS k FROM ({self.ws.table_sql(self.tables[t], only=ids)}) t"
+                     for t, ids in added.items() for expr in scope.keys[t]]
+            self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT DISTINCT k FROM ({' UNION ALL '.join(parts)}) "
+                             "WHERE k IS NOT NULL")
+            self._keys[which] = name, frozenset(r[0] for r in self.con.execute(f"SELECT k FROM {name}").fetchall())
+        keys_table, keys = self._keys[which]
+        for table, w in wanted.items():
+            if w not in self._narrowed:
+                name = f'"_scoped_{table}_{len(self._narrowed)}"'
+                where = " OR ".join(f"CAST({expr} AS VARCHAR) IN (SELECT k FROM {keys_table})" for expr in w[1])
+                # Materialised: a detector reads a table several times, a view would filter it each time.
+                self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM ({self.ws.table_sql(self.tables[table])}) t "
+                                 f"WHERE {where}")
+                self._narrowed[w] = name
+        self._point({t: self._narrowed[w] for t, w in wanted.items()})
+        return self.con, keys
+
+    def _point(self, narrowed: dict[str, str]) -> None:
+        """Point the view of each table in `narrowed` at its narrowed table, and every other one back
+        at all its rows (the view `Workspace.connect` made)."""
+        for table in set(self._pointed) | set(narrowed):
+            if self._pointed.get(table) != narrowed.get(table):
+                source = f"SELECT * FROM {narrowed[table]}" if table in narrowed else self.ws.table_sql(self.tables[table])
+                self.con.execute(f'CREATE OR REPLACE VIEW "{table}" AS {source}')
+                if table in narrowed:
+                    self._pointed[table] = narrowed[table]
+                else:
+                    del self._pointed[table]
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+        self.con, self._keys, self._narrowed, self._pointed = None, {}, {}, {}
 
 
 def alert_state(alert: Alert) -> dict[str, Any]:

@@ -106,40 +106,44 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
             ctx.kept = kept_values(out, prints, read=not full)
         state = incremental.RunState(workspace=str(ws.path.resolve()),
                                      detectors=dict(last.detectors) if last else {})
-        for det in chosen:
-            p = resolve(det.params, overrides)
-            pkey = incremental.params_key(p)
-            found = last.reusable(det.code, det.version, pkey, prints, ctx) if last else None
-            if found is not None:
-                progress(f"{det.code}: inputs unchanged since the last run, alerts reused")
-                result.reused.append(det.code)
-            else:
-                added = last.new_batches(det.code, det.version, pkey, prints, ws, det.scope, ctx) \
-                    if last and engine == "duckdb" else None
-                try:
-                    if added:
-                        progress(f"running {det.code} on the subjects of the new batches")
-                        found, reads, globals_ = _run_scoped(det, p, ws, added, last.detectors[det.code], ctx)
-                        result.scoped.append(det.code)
-                    else:
-                        progress(f"running {det.code}")
-                        ctx.reads, ctx.globals = set(), {}
-                        found = det.run(ctx, p)
-                        reads, globals_ = ctx.reads, ctx.globals
-                    state.detectors[det.code] = incremental.DetectorState(
-                        det.version, pkey, incremental.input_key(reads, prints),
-                        [incremental.alert_state(a) for a in found], globals_)
-                except Exception as err:  # one broken detector must not hide the others' findings
-                    result.failures[det.code] = f"{type(err).__name__}: {err}"
-                    state.detectors.pop(det.code, None)
-                    found = []
-                finally:
-                    ctx.reads = None
-            result.alerts.extend(found)
-            result.detectors.append({"code": det.code, "version": det.version, "title": det.title,
-                                     "description": det.description, "alerts": len(found),
-                                     "overrides": overrides.get(det.params) or {},
-                                     "failed": result.failures.get(det.code)})
+        scoped = incremental.ScopedConnection(ws)  # shared by the scoped runs, opened by the first
+        try:
+            for det in chosen:
+                p = resolve(det.params, overrides)
+                pkey = incremental.params_key(p)
+                found = last.reusable(det.code, det.version, pkey, prints, ctx) if last else None
+                if found is not None:
+                    progress(f"{det.code}: inputs unchanged since the last run, alerts reused")
+                    result.reused.append(det.code)
+                else:
+                    added = last.new_batches(det.code, det.version, pkey, prints, ws, det.scope, ctx) \
+                        if last and engine == "duckdb" else None
+                    try:
+                        if added:
+                            progress(f"running {det.code} on the subjects of the new batches")
+                            found, reads, globals_ = _run_scoped(det, p, scoped, added, last.detectors[det.code], ctx)
+                            result.scoped.append(det.code)
+                        else:
+                            progress(f"running {det.code}")
+                            ctx.reads, ctx.globals = set(), {}
+                            found = det.run(ctx, p)
+                            reads, globals_ = ctx.reads, ctx.globals
+                        state.detectors[det.code] = incremental.DetectorState(
+                            det.version, pkey, incremental.input_key(reads, prints),
+                            [incremental.alert_state(a) for a in found], globals_)
+                    except Exception as err:  # one broken detector must not hide the others' findings
+                        result.failures[det.code] = f"{type(err).__name__}: {err}"
+                        state.detectors.pop(det.code, None)
+                        found = []
+                    finally:
+                        ctx.reads = None
+                result.alerts.extend(found)
+                result.detectors.append({"code": det.code, "version": det.version, "title": det.title,
+                                         "description": det.description, "alerts": len(found),
+                                         "overrides": overrides.get(det.params) or {},
+                                         "failed": result.failures.get(det.code)})
+        finally:
+            scoped.close()
         state.batches = incremental.batches_by_table(ws)
         result.alerts.sort(key=sort_key)
         rows = [a.to_row() for a in result.alerts]
@@ -175,22 +179,19 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
     return result
 
 
-def _run_scoped(det: Detector, p: Any, ws: Workspace, added: dict[str, set[str]],
+def _run_scoped(det: Detector, p: Any, scoped: incremental.ScopedConnection, added: dict[str, set[str]],
                 last: incremental.DetectorState, full: DetectContext) -> tuple[list[Alert], set[str], dict[str, str]]:
-    """Run `det` on the rows of the subjects the new batches touch; keep the last run's alerts
-    about every other subject."""
+    """Run `det` on the rows of the subjects the new batches touch (on the connection the scoped
+    runs share); keep the last run's alerts about every other subject."""
     from filon.engine.duckdb import DuckDBEngine
 
     assert det.scope is not None
-    con, keys = incremental.scoped_connection(ws, det.scope, added)
-    scoped = DetectContext(DuckDBEngine(con), reads=set(), full=full, scope_keys=frozenset(keys),
-                           filtered=frozenset(det.scope.keys))
-    try:
-        fresh = [a for a in det.run(scoped, p) if det.scope.alert_key(a) in keys]
-    finally:
-        con.close()
+    con, keys = scoped.narrow(det.scope, added)
+    ctx = DetectContext(DuckDBEngine(con), reads=set(), full=full, scope_keys=keys,
+                        filtered=frozenset(det.scope.keys))
+    fresh = [a for a in det.run(ctx, p) if det.scope.alert_key(a) in keys]
     kept = [a for a in (Alert(**x) for x in last.alerts) if det.scope.alert_key(a) not in keys]
-    return kept + fresh, scoped.reads | set(last.inputs), {**last.globals, **scoped.globals}
+    return kept + fresh, ctx.reads | set(last.inputs), {**last.globals, **ctx.globals}
 
 
 def _score_risk(ctx: DetectContext, ws: Workspace, alerts_key: str, result: AnalysisResult, tmp: Path,

@@ -153,3 +153,12 @@ def test_terminal_owners_never_hold_more_than_everything(rows: list[dict]) -> No
         terminal_total = sum(hi for o, (_, hi) in e.of(subject).items() if not any(x.equity for x in g.links_into(o)))
         assert terminal_total <= 1.0 + 1e-6
         assert all(0.0 <= lo <= hi <= 1.0 + 1e-9 for lo, hi in e.of(subject).values())
+
+
+def test_graph_survives_pickling_as_kept_between_runs() -> None:
+    import pickle
+
+    g = build_graph([own("A", "B", 60), own("B", "C", 50), own("C", "P", 100)], PEOPLE)
+    back = pickle.loads(pickle.dumps(g))
+    assert back.nodes == g.nodes and back.links == g.links
+    assert [n.natural_person for n in back.nodes.values()] == [n.natural_person for n in g.nodes.values()]

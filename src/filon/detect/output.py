@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from filon.detect.alerts import ALERT_COLUMNS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset(FORMULA_START)
 
 
 def escape_cell(value: Any) -> Any:
@@ -31,7 +32,9 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] =
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
-        writer.writerows([escape_cell(row.get(k)) for k in columns] for row in rows)
+        # escape_cell inlined: risk.csv has a row per actor of the nation, and a call per cell shows.
+        writer.writerows(["'" + v if isinstance(v, str) and v[:1] in _FORMULA_CHARS else v for v in map(row.get, columns)]
+                         for row in rows)
 
 
 def write_parquet(path: Path, rows: list[dict[str, Any]]) -> None:

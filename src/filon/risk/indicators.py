@@ -68,32 +68,37 @@ def _period_sql(column: str, p: Parameters) -> str:
 
 
 def _flows(p: Parameters) -> dict[str, str]:
-    """SQL per node kind of the records flowing through its nodes: sid (the node), country, period,
-    actor_id, value_usd, fine_kg, ratio (price paid per fine kg against the reference price) and
-    `key`, the id an alert names (a declaration, or the right the metal comes from)."""
+    """SQL per source of records (exports, trades, production) of the records flowing through its
+    nodes: kind (the node kind), sid (the node), country, period, actor_id, value_usd, fine_kg, ratio
+    (price paid per fine kg against the reference price) and `key`, the id an alert names (a
+    declaration, or the right the metal comes from). An export declaration passes through two
+    nodes, its customs office and its country pair: one query, so it is valued once."""
     valuation = defaults("valuation")
     decl, age = declarations_sql(valuation), valuation.max_price_age_days
-    exports = f"""
-        WITH v AS ({decl})
-        SELECT {{sid}} AS sid, v.country, {_period_sql('v.date', p)} AS period, v.exporter_id AS actor_id,
-               v.value_usd, v.fine_kg, v.value_usd / nullif(v.fine_kg * v.usd_per_kg * v.payable_share, 0) AS ratio,
-               v.declaration_id AS key
-        FROM v JOIN exports e USING (declaration_id)"""
     trades_rel = "(SELECT record_id AS declaration_id, commodity, date FROM trades)"
     prod_rel = ("(SELECT record_id AS declaration_id, commodity, CAST(period || CASE WHEN length(period) = 4 "
                 "THEN '-12-31' ELSE '-01' END AS DATE) AS date FROM production)")
     return {
-        "customs_office": exports.format(sid="e.customs_office"),
-        "country_pair": exports.format(sid="v.country || '>' || e.destination_country"),
-        "facility": f"""
-        SELECT f.facility_id AS sid, f.country, {_period_sql('t.date', p)} AS period, t.seller_id AS actor_id,
-               t.value_usd, t.fine_mass_kg AS fine_kg, t.value_usd / nullif(t.fine_mass_kg * px.usd_per_kg, 0) AS ratio,
-               t.origin_right_id AS key
+        "exports": f"""
+        WITH v AS ({decl}),
+        x AS (
+          SELECT e.customs_office, v.country || '>' || e.destination_country AS pair, v.country,
+                 {_period_sql('v.date', p)} AS period, v.exporter_id AS actor_id, v.value_usd, v.fine_kg,
+                 v.value_usd / nullif(v.fine_kg * v.usd_per_kg * v.payable_share, 0) AS ratio, v.declaration_id AS key
+          FROM v JOIN exports e USING (declaration_id))
+        SELECT k.kind, CASE WHEN k.kind = 'customs_office' THEN x.customs_office ELSE x.pair END AS sid, x.country,
+               x.period, x.actor_id, x.value_usd, x.fine_kg, x.ratio, x.key
+        FROM x CROSS JOIN (VALUES ('customs_office'), ('country_pair')) AS k(kind)""",
+        "trades": f"""
+        SELECT 'facility' AS kind, f.facility_id AS sid, f.country, {_period_sql('t.date', p)} AS period,
+               t.seller_id AS actor_id, t.value_usd, t.fine_mass_kg AS fine_kg,
+               t.value_usd / nullif(t.fine_mass_kg * px.usd_per_kg, 0) AS ratio, t.origin_right_id AS key
         FROM facilities f JOIN trades t ON t.buyer_id = f.operator_id
         LEFT JOIN ({price_asof_sql(age, trades_rel)}) px ON px.declaration_id = t.record_id AND px.commodity = t.commodity
         WHERE f.kind <> 'customs_office' AND f.operator_id IS NOT NULL""",
-        "admin_area": f"""
-        SELECT r.admin_area AS sid, r.country, left(pr.period, {4 if p.indicator_period == 'year' else 7}) AS period,
+        "production": f"""
+        SELECT 'admin_area' AS kind, r.admin_area AS sid, r.country,
+               left(pr.period, {4 if p.indicator_period == 'year' else 7}) AS period,
                coalesce(pr.producer_id, r.holder_id) AS actor_id, pr.value_usd, pr.fine_mass_kg AS fine_kg,
                pr.value_usd / nullif(pr.fine_mass_kg * px.usd_per_kg, 0) AS ratio, pr.right_id AS key
         FROM production pr JOIN mining_rights r USING (right_id)
@@ -103,37 +108,39 @@ def _flows(p: Parameters) -> dict[str, str]:
 
 
 def _node_sql(flows: str) -> str:
-    """Per node and period, the sums and medians the indicators need, computed by the engine; with
-    the value per actor (`part` 'actor') and the records per alertable key (`part` 'key'), so the
-    shares that depend on this run's risk and alerts are summed from them in Python.
+    """Per node kind, node and period, the sums and medians the indicators need, computed by the
+    engine; with the value per actor (`part` 'actor') and the records per alertable key (`part`
+    'key'), so the shares that depend on this run's risk and alerts are summed from them.
 
     "New" actors are those first seen, over this node kind's records, in the period; the usual
     price ratio is the median of the period's records of this kind."""
     return f"""
     SELECT * FROM (
     WITH f AS (SELECT * FROM ({flows}) x WHERE sid IS NOT NULL AND sid <> ''),
-    seen AS (SELECT actor_id, min(period) AS first_seen FROM f WHERE actor_id IS NOT NULL AND actor_id <> ''
-             GROUP BY actor_id),
-    usual AS (SELECT period, median(ratio) AS usual FROM f WHERE ratio > 0 GROUP BY period),
+    seen AS (SELECT kind, actor_id, min(period) AS first_seen FROM f WHERE actor_id IS NOT NULL AND actor_id <> ''
+             GROUP BY kind, actor_id),
+    usual AS (SELECT kind, period, median(ratio) AS usual FROM f WHERE ratio > 0 GROUP BY kind, period),
+    firsts AS (SELECT kind, min(period) AS first_period FROM f GROUP BY kind),
     g AS (
-      SELECT f.sid, f.country, f.period, count(*) AS records, sum(coalesce(f.value_usd, 0)) AS value_usd,
+      SELECT f.kind, f.sid, f.country, f.period, count(*) AS records, sum(coalesce(f.value_usd, 0)) AS value_usd,
              sum(coalesce(f.fine_kg, 0)) AS fine_kg,
              sum(CASE WHEN s.first_seen = f.period THEN coalesce(f.value_usd, 0) ELSE 0 END) AS fresh,
              median(CASE WHEN f.ratio > 0 AND u.usual > 0 THEN abs(f.ratio / u.usual - 1.0) END) AS dispersion
-      FROM f LEFT JOIN seen s ON s.actor_id = f.actor_id LEFT JOIN usual u ON u.period = f.period
-      GROUP BY f.sid, f.country, f.period)
-    SELECT 'node' AS part, g.sid, g.country, g.period, CAST(NULL AS VARCHAR) AS item, g.records, g.value_usd,
+      FROM f LEFT JOIN seen s ON s.kind = f.kind AND s.actor_id = f.actor_id
+      LEFT JOIN usual u ON u.kind = f.kind AND u.period = f.period
+      GROUP BY f.kind, f.sid, f.country, f.period)
+    SELECT g.kind, 'node' AS part, g.sid, g.country, g.period, CAST(NULL AS VARCHAR) AS item, g.records, g.value_usd,
            g.fine_kg, g.fresh, g.dispersion,
-           lag(g.value_usd) OVER (PARTITION BY g.sid, g.country ORDER BY g.period) AS previous_value,
-           (SELECT min(period) FROM f) AS first_period
-    FROM g
+           lag(g.value_usd) OVER (PARTITION BY g.kind, g.sid, g.country ORDER BY g.period) AS previous_value,
+           fp.first_period
+    FROM g JOIN firsts fp ON fp.kind = g.kind
     UNION ALL
-    SELECT 'actor', sid, country, period, actor_id, count(*), sum(coalesce(value_usd, 0)), NULL, NULL, NULL, NULL, NULL
-    FROM f WHERE actor_id IS NOT NULL GROUP BY sid, country, period, actor_id
+    SELECT kind, 'actor', sid, country, period, actor_id, count(*), sum(coalesce(value_usd, 0)), NULL, NULL, NULL, NULL, NULL
+    FROM f WHERE actor_id IS NOT NULL GROUP BY kind, sid, country, period, actor_id
     UNION ALL
-    SELECT 'key', sid, country, period, key, count(*), NULL, NULL, NULL, NULL, NULL, NULL
-    FROM f WHERE key IS NOT NULL GROUP BY sid, country, period, key
-    ) u ORDER BY u.part, u.sid, coalesce(u.country, ''), u.period, u.item"""
+    SELECT kind, 'key', sid, country, period, key, count(*), NULL, NULL, NULL, NULL, NULL, NULL
+    FROM f WHERE key IS NOT NULL GROUP BY kind, sid, country, period, key
+    ) u"""
 
 
 @dataclass
@@ -148,7 +155,7 @@ class Aggregates:
     parts: Any
 
 
-def _aggregates(ctx: DetectContext, kind: str, flows: str) -> Aggregates:
+def _aggregates(ctx: DetectContext, source: str, flows: str) -> Aggregates:
     from filon.detect.incremental import tables_in
 
     def compute() -> Aggregates:
@@ -156,15 +163,21 @@ def _aggregates(ctx: DetectContext, kind: str, flows: str) -> Aggregates:
 
         table = ctx.query_arrow(_node_sql(flows))
         is_node = pc.equal(table["part"], "node")
-        return Aggregates(table.filter(is_node).to_pylist(),
+        # Unordered from the engine (sorting every record's part costs more than the sums); nodes in
+        # a stable order here, so indicators.csv and the ranking's ties do not depend on threads.
+        nodes = sorted(table.filter(is_node).to_pylist(),
+                       key=lambda r: (KINDS.index(r["kind"]), str(r["sid"]), r["country"] or "", r["period"] or ""))
+        return Aggregates(nodes,
                           table.filter(pc.invert(is_node)).select(["part", *WHERE, "item", "records", "value_usd"]))
 
-    return ctx.memo(("risk_indicators", kind, flows), compute, tuple(sorted(tables_in(flows))),
-                    keep=f"indicators_{kind}")
+    return ctx.memo(("risk_indicators", source, flows), compute, tuple(sorted(tables_in(flows))),
+                    keep=f"indicators_{source}")
 
 
+#: The node kinds, in the order indicators.csv lists them.
+KINDS = ("customs_office", "country_pair", "facility", "admin_area")
 #: What identifies a node's period in `Aggregates.parts`.
-WHERE = ("sid", "country", "period")
+WHERE = ("kind", "sid", "country", "period")
 
 
 def _sums(parts: Any, part: str, items: set[str], column: str) -> dict[tuple[Any, ...], float]:
@@ -190,13 +203,13 @@ def compute_indicators(ctx: DetectContext, alerts: list[dict[str, Any]], actor_r
               if a["typology"] == "mirror_trade_gap"}
     high_risk = {a for a, s in actor_risk.items() if s >= p.high_risk_threshold}
     out: list[NodePeriod] = []
-    for subject_type, flows in _flows(p).items():
-        alerted = alerted_decl if subject_type in ("customs_office", "country_pair") else alerted_right
-        agg = _aggregates(ctx, subject_type, flows)
+    for source, flows in _flows(p).items():
+        alerted = alerted_decl if source == "exports" else alerted_right
+        agg = _aggregates(ctx, source, flows)
         risky = _sums(agg.parts, "actor", high_risk, "value_usd")
         named = _sums(agg.parts, "key", alerted, "records")
         for r in agg.nodes:
-            where = (r["sid"], r["country"], r["period"])
+            subject_type, where = r["kind"], (r["kind"], r["sid"], r["country"], r["period"])
             total = r["value_usd"] or 0.0
             node = NodePeriod(subject_type, str(r["sid"]), r["country"], r["period"], records=int(r["records"]),
                               value_usd=float(total), fine_kg=float(r["fine_kg"] or 0.0))

@@ -110,5 +110,10 @@ class DetectContext:
             self._memo[key] = kept.get(keep, key, tables, compute) if kept is not None else compute()
         return self._memo[key]
 
+    def adopt(self, other: DetectContext) -> None:
+        """Take the values `other` memoised (computed on another connection to the same tables)."""
+        for key, value in other._memo.items():
+            self._memo.setdefault(key, value)
+
     def count(self, table: str) -> int:
         return int(self.query(f'SELECT count(*) AS n FROM "{table}"')[0]["n"])

@@ -27,6 +27,7 @@ from filon.detect.parameters import load_overrides, resolve
 from filon.detect.registry import Detector, all_detectors
 from filon.engine.base import engine_for
 from filon.errors import UsageError
+from filon.risk.indicators import prefetch
 from filon.risk.output import write_risk
 from filon.standard.model import load_standard
 from filon.store.workspace import MANIFEST, Workspace
@@ -107,6 +108,7 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
         state = incremental.RunState(workspace=str(ws.path.resolve()),
                                      detectors=dict(last.detectors) if last else {})
         scoped = incremental.ScopedConnection(ws)  # shared by the scoped runs, opened by the first
+        pending = prefetch(ctx, resolve("risk", overrides))  # the ranking's aggregates, on the idle core
         try:
             for det in chosen:
                 p = resolve(det.params, overrides)
@@ -144,6 +146,8 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
                                          "failed": result.failures.get(det.code)})
         finally:
             scoped.close()
+            if pending is not None:
+                pending.join()
         state.batches = incremental.batches_by_table(ws)
         result.alerts.sort(key=sort_key)
         rows = [a.to_row() for a in result.alerts]

@@ -23,6 +23,7 @@ The node's score in a period is the weighted mean of the indicators, each divide
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,6 +192,43 @@ def _sums(parts: Any, part: str, items: set[str], column: str) -> dict[tuple[Any
                      pc.is_in(parts["item"], value_set=pa.array(sorted(items), type=parts.schema.field("item").type)))
     summed = parts.filter(wanted).group_by(list(WHERE)).aggregate([(column, "sum")])
     return dict(zip(zip(*(summed[c].to_pylist() for c in WHERE)), summed[f"{column}_sum"].to_pylist()))
+
+
+class Prefetch:
+    """Every source's aggregates computed in a thread while the detectors run: they depend on the
+    tables only, not on the alerts, and a scoped detector leaves the second core idle. DuckDB only
+    (a cursor is a second connection to the same database); `join` hands the values to `ctx`'s memo,
+    or nothing when the thread failed, and then `compute_indicators` computes them as usual."""
+
+    def __init__(self, ctx: DetectContext, p: Parameters) -> None:
+        from filon.engine.duckdb import DuckDBEngine
+
+        self._ctx, self._error = ctx, None
+        self._bg = DetectContext(DuckDBEngine(ctx.engine.con.cursor()), kept=ctx.kept)  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = threading.Thread(target=self._run, args=(p,), daemon=True,
+                                                                 name="filon-indicators")
+        self._thread.start()
+
+    def _run(self, p: Parameters) -> None:
+        try:
+            for source, flows in _flows(p).items():
+                _aggregates(self._bg, source, flows)
+        except Exception as err:  # noqa: BLE001 — computed again in the main thread, which reports it
+            self._error = err
+
+    def join(self) -> None:
+        if self._thread is None:
+            return
+        self._thread.join()
+        self._thread = None
+        if self._error is None:
+            self._ctx.adopt(self._bg)
+        self._bg.engine.close()
+
+
+def prefetch(ctx: DetectContext, p: Parameters) -> Prefetch | None:
+    """Start computing the indicators' aggregates beside the detectors (DuckDB only; None otherwise)."""
+    return Prefetch(ctx, p) if hasattr(ctx.engine, "con") and ctx.engine.name == "duckdb" else None
 
 
 def compute_indicators(ctx: DetectContext, alerts: list[dict[str, Any]], actor_risk: dict[str, float],

@@ -147,3 +147,37 @@ def test_blocking_keeps_candidates_few_on_a_large_list() -> None:
     sizes = [len(watch.candidates(name_tokens(" ".join(rng.sample(words, 3))), frozenset())) for _ in range(300)]
     assert max(sizes) <= 3 * defaults("sanctioned_party").max_block_size
     assert time.perf_counter() - start < 5
+
+
+def test_a_scoped_run_reads_the_owners_above_its_subjects(package: Path, tmp_path: Path) -> None:
+    """A scoped run reads only the actors it screens: its subjects and everyone above them, whose names
+    make up the path; it alerts on its subjects alone, exactly as a full run does."""
+    write(package, ["S1,JAIRO ALONSO OSORIO RESTREPO,person,CO,,OFAC SDN,x",
+                    "S2,ORO ANDINO COMERCIALIZADORA,company,PE,20613456784,OFAC SDN,x"],
+          ownership=["O1,CO-A001,CO-H001,,100,shareholding,2019-01-01,",
+                     "O2,CO-H001,,\"Osorio Restrepo, Jairo Alonso\",90,beneficial,2019-01-01,"],
+          actors=["CO-H001,CO,Inversiones Andinas S.A.S.,company,,,2018-01-01,,,"])
+    ingest_package(package, tmp_path / "ws")
+    full = DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect()))
+    p = defaults("sanctioned_party")
+    everyone = {a.subject_id: a for a in detect(full, p)}
+    assert set(everyone) == {"CO-A001", "PE-A003"}
+    scoped = DetectContext(full.engine, full=full, scope_keys=frozenset({"CO-A001"}))
+    [alert] = detect(scoped, p)
+    assert alert == everyone["CO-A001"]
+    assert "Inversiones Andinas S.A.S." in alert.evidence["best_path"]
+
+
+@pytest.mark.parametrize("name", [
+    "EXPORTADORA SEÑOR DE LOS MILAGROS S.A.C.", "Compañía Minera Ñañez  del Perú", "João Conceição Müller",
+    "ØRSTED ÆBLE ŁÓDŹ Ǆemal", "Señor\u00a0Ñu", "Шевченко Ñu", "Ñu 李伟", "Ñu ®", "Ἱερά Ñu", "Ñu = <S.A.>", "",
+    "".join(chr(c) for c in range(0xC0, 0x250)),
+])
+def test_transliteration_word_by_word_equals_rigour(name: str) -> None:
+    """Latin names go through the word cache, anything else whole: both as rigour's ascii_text."""
+    from rigour.text import ascii_text
+
+    from filon.detect._screening import _ascii
+
+    assert _ascii(name) == ascii_text(name)
+    assert _ascii(" ".join(chr(c) for c in range(0xC0, 0x250))) == ascii_text(" ".join(chr(c) for c in range(0xC0, 0x250)))

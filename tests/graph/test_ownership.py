@@ -162,3 +162,19 @@ def test_graph_survives_pickling_as_kept_between_runs() -> None:
     back = pickle.loads(pickle.dumps(g))
     assert back.nodes == g.nodes and back.links == g.links
     assert [n.natural_person for n in back.nodes.values()] == [n.natural_person for n in g.nodes.values()]
+
+
+@pytest.mark.parametrize("ranged", [False, True])
+def test_effective_rows_read_from_the_matrices_equal_scipy_rows(ranged: bool) -> None:
+    """`of` reads a row straight from the CSR arrays: the same owners, order and bounds as scipy's rows."""
+    rows = [own("A", "B", 60), own("A", "C", None, share_min=10, share_max=30) if ranged else own("A", "C", 20),
+            own("B", "C", 50), own("C", "P", 100), own("B", "Q", 50), own("D", "A", 100)]
+    e = effective_ownership(build_graph(rows, PEOPLE))
+    assert (e.low is e.high) is not ranged
+    for subject in [*e.ids, "nobody"]:
+        i = e.index.get(subject)
+        expected = {} if i is None else {
+            e.ids[j]: (dict(zip(e.low.getrow(i).indices, e.low.getrow(i).data)).get(j, 0.0), h)
+            for j, h in zip(e.high.getrow(i).indices, e.high.getrow(i).data)}
+        assert list(e.of(subject).items()) == list(expected.items())
+    assert e.of("A")["P"] == pytest.approx((0.4, 0.6) if ranged else (0.5, 0.5))

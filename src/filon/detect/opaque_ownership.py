@@ -29,7 +29,7 @@ from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 from filon.graph.flags import Flag, node_flags
 from filon.graph.jurisdictions import secrecy_jurisdictions
-from filon.graph.ownership import OwnershipGraph, layers, load_graph, terminal, ultimate_owners
+from filon.graph.ownership import OwnershipGraph, UltimateOwner, layers, load_graph, terminal, ultimate_owners
 
 FLOWS_SQL = """SELECT actor_id, sum(v) AS value_usd FROM (
     SELECT exporter_id AS actor_id, value_usd AS v FROM exports
@@ -64,8 +64,9 @@ def opaque_block_pct(graph: OwnershipGraph, actor: str) -> float:
     return min(1.0, to_others + unknown) * 100.0
 
 
-def indicators(graph: OwnershipGraph, actor: str, p: Parameters, secrecy: dict[str, str]) -> dict[str, dict]:
-    members = structure(graph, actor, p.significant_share_pct)
+def indicators(graph: OwnershipGraph, actor: str, members: set[str], ubos: list[UltimateOwner], p: Parameters,
+               secrecy: dict[str, str]) -> dict[str, dict]:
+    """The indicators present in the actor's structure (`members`) and ultimate owners (`ubos`)."""
     flags: list[Flag] = [f for m in sorted(members - {actor}) for f in
                          node_flags(graph, m, secrecy=secrecy, fresh_days=int(p.fresh_days))]
     found: dict[str, dict] = {}
@@ -80,7 +81,6 @@ def indicators(graph: OwnershipGraph, actor: str, p: Parameters, secrecy: dict[s
     loop = sorted(members & graph.effective.circular)
     if loop:
         found["circular"] = {"nodes": loop}
-    ubos = ultimate_owners(graph, actor, p.ubo_threshold_pct)
     persons = [u for u in ubos if u.natural_person]
     block = opaque_block_pct(graph, actor)
     if not persons and block >= p.ubo_threshold_pct:
@@ -111,18 +111,21 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     weights = dict(p.weights)
     value = {r["actor_id"]: r["value_usd"] for r in ctx.query(FLOWS_SQL)}
     alerts = []
-    for actor_id in sorted(graph.owners_of):
+    # A scoped run is about a few hundred actors: look only at those, not at every owned node.
+    owned = graph.owners_of.keys() if ctx.scope_keys is None else ctx.scope_keys & graph.owners_of.keys()
+    for actor_id in sorted(owned):
         node = graph.node(actor_id)
-        if node.name_only or not set(node.roles) & set(p.subject_roles) or not ctx.in_scope(actor_id):
+        if node.name_only or not set(node.roles) & set(p.subject_roles):
             continue
-        found = indicators(graph, actor_id, p, secrecy)
+        members = structure(graph, actor_id, p.significant_share_pct)
+        ubos = ultimate_owners(graph, actor_id, p.ubo_threshold_pct)
+        found = indicators(graph, actor_id, members, ubos, p, secrecy)
         score = 1.0
         for code in found:
             score *= 1.0 - weights[code]
         score = 1.0 - score
         if len(found) < p.min_indicators or score < p.min_score:
             continue
-        members = structure(graph, actor_id, p.significant_share_pct)
         links = [link for m in sorted(members) for link in graph.links_into(m) if link.owner in members]
         alerts.append(Alert(
             typology="opaque_ownership", subject_type="actor", subject_id=actor_id, country=node.country,
@@ -132,7 +135,7 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
                 "indicators": found, "weights": {k: weights[k] for k in found},
                 "ultimate_owners": [{"node_id": u.node_id, "name": graph.node(u.node_id).name, "basis": u.basis,
                                      "low_pct": u.low_pct, "high_pct": u.high_pct, "natural_person": u.natural_person}
-                                    for u in ultimate_owners(graph, actor_id, p.ubo_threshold_pct)],
+                                    for u in ubos],
                 "structure": [{"subject": link.subject, "owner": link.owner, "owner_name": graph.node(link.owner).name,
                                "owner_country": graph.node(link.owner).country, "kind": link.kind,
                                "share_pct": None if link.share is None else [round(s * 100, 4) for s in link.share],

@@ -45,13 +45,21 @@ class EffectiveOwnership:
         i = self.index.get(subject)
         if i is None:
             return {}
-        lo, hi = self.low.getrow(i), self.high.getrow(i)
-        highs = dict(zip(hi.indices.tolist(), hi.data.tolist()))
-        lows = dict(zip(lo.indices.tolist(), lo.data.tolist()))
-        return {self.ids[j]: (lows.get(j, 0.0), h) for j, h in highs.items()}
+        hi_cols, hi_vals = _row(self.high, i)
+        if self.low is self.high:  # no ranges: one matrix serves both bounds
+            return {self.ids[j]: (h, h) for j, h in zip(hi_cols, hi_vals)}
+        lows = dict(zip(*_row(self.low, i)))
+        return {self.ids[j]: (lows.get(j, 0.0), h) for j, h in zip(hi_cols, hi_vals)}
 
     def share(self, subject: str, owner: str) -> tuple[float, float]:
         return self.of(subject).get(owner, (0.0, 0.0))
+
+
+def _row(m: sparse.csr_matrix, i: int) -> tuple[list[int], list[float]]:
+    """Column indices and values of row `i` of a CSR matrix, read straight from its arrays: detectors
+    ask for thousands of rows, and `getrow` builds a new sparse matrix (tens of µs) for each."""
+    start, end = m.indptr[i], m.indptr[i + 1]
+    return m.indices[start:end].tolist(), m.data[start:end].tolist()
 
 
 def share_matrices(graph: OwnershipGraph) -> tuple[list[str], dict[str, int], sparse.csr_matrix, sparse.csr_matrix]:

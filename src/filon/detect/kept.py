@@ -15,6 +15,7 @@ pickle this user's filon did not write fails the check and is recomputed, never 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import json
@@ -112,7 +113,13 @@ class KeptValues:
             log.warning("%s is not signed by this user's filon: computed again, not loaded", blob)
             return None
         try:
-            return (pickle.loads(data),)  # noqa: S301 — signed by this user's key, checked above
+            collecting = gc.isenabled()
+            gc.disable()  # a graph is many small objects: the collector would scan them again and again
+            try:
+                return (pickle.loads(data),)  # noqa: S301 — signed by this user's key, checked above
+            finally:
+                if collecting:
+                    gc.enable()
         except Exception as err:  # noqa: BLE001 — a damaged file costs a recomputation, nothing more
             log.info("could not read %s: %s", blob, err)
             return None

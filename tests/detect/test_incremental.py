@@ -180,3 +180,16 @@ def test_a_state_left_by_other_code_is_not_reused(region: Path, tmp_path: Path, 
     assert load_state(tmp_path / "out", Workspace(tmp_path / "ws")) is not None
     monkeypatch.setattr(incremental, "code_key", lambda: "edited")
     assert load_state(tmp_path / "out", Workspace(tmp_path / "ws")) is None
+
+
+@pytest.mark.parametrize("table,how", [("trades", "latest"), ("exports", "random")])
+def test_scoped_runs_on_whole_tables_are_exact(region: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                table: str, how: str) -> None:
+    """When the touched subjects hold most of a table's rows the scoped run reads it whole (see
+    `BROAD_SHARE`): forced here for every table, the alerts must still be a full run's."""
+    from filon.detect import incremental
+
+    monkeypatch.setattr(incremental, "BROAD_MIN_ROWS", 0)
+    monkeypatch.setattr(incremental, "BROAD_SHARE", -1.0)
+    case = next(c for c in CASES if c[0] == table and c[2] == how)
+    test_incremental_equals_full(region, tmp_path, *case)

@@ -214,6 +214,14 @@ def scoped_connection(ws: Workspace, scope: Scope, added: dict[str, set[str]]) -
     return ScopedConnection(ws).narrow(scope, added)
 
 
+#: A table of at least BROAD_MIN_ROWS rows stays whole in a scoped run when more than BROAD_SHARE of
+#: its rows are the touched subjects' (a batch of trades naming the hubs every trader deals with):
+#: the run is as exact on all rows (a subject's alerts depend only on its own, and the others' alerts
+#: are dropped), and copying nearly every row first made it slower than a full run.
+BROAD_SHARE = 0.5
+BROAD_MIN_ROWS = 50_000
+
+
 class ScopedConnection:
     """One DuckDB connection for the scoped runs of an analysis, opened on the first. `narrow` gives
     each run what `scoped_connection` describes, without redoing what an earlier run did (several
@@ -230,7 +238,9 @@ class ScopedConnection:
         self.tables = load_standard().tables
         self.con: Any = None
         self._keys: dict[Any, tuple[str, frozenset[str]]] = {}  # -> temp table of the keys, the keys
-        self._narrowed: dict[Any, str] = {}  # (table, expressions, keys) -> temp table of its rows
+        self._narrowed: dict[Any, str | None] = {}  # (table, expressions, keys) -> temp table of its rows (None: whole)
+        #: The tables the last `narrow` actually narrowed (the others hold all their rows).
+        self.narrowed_now: frozenset[str] = frozenset()
         self._pointed: dict[str, str] = {}  # table -> the narrowed table its view reads now
 
     def narrow(self, scope: Scope, added: dict[str, set[str]]) -> tuple[Any, frozenset[str]]:
@@ -252,13 +262,19 @@ class ScopedConnection:
         keys_table, keys = self._keys[which]
         for table, w in wanted.items():
             if w not in self._narrowed:
-                name = f'"_scoped_{table}_{len(self._narrowed)}"'
                 where = " OR ".join(f"CAST({expr} AS VARCHAR) IN (SELECT k FROM {keys_table})" for expr in w[1])
+                rows = f"FROM ({self.ws.table_sql(self.tables[table])}) t WHERE {where}"
+                whole = sum(b.rows for b in self.ws.batches if b.table == table)
+                if whole >= BROAD_MIN_ROWS and self.con.execute(f"SELECT count(*) {rows}").fetchone()[0] > BROAD_SHARE * whole:
+                    self._narrowed[w] = None  # most rows are the subjects': copying them costs more than it saves
+                    continue
+                name = f'"_scoped_{table}_{len(self._narrowed)}"'
                 # Materialised: a detector reads a table several times, a view would filter it each time.
-                self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM ({self.ws.table_sql(self.tables[table])}) t "
-                                 f"WHERE {where}")
+                self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * {rows}")
                 self._narrowed[w] = name
-        self._point({t: self._narrowed[w] for t, w in wanted.items()})
+        pointed = {t: self._narrowed[w] for t, w in wanted.items() if self._narrowed[w] is not None}
+        self._point(pointed)
+        self.narrowed_now = frozenset(pointed)
         return self.con, keys
 
     def _point(self, narrowed: dict[str, str]) -> None:
@@ -276,7 +292,7 @@ class ScopedConnection:
     def close(self) -> None:
         if self.con is not None:
             self.con.close()
-        self.con, self._keys, self._narrowed, self._pointed = None, {}, {}, {}
+        self.con, self._keys, self._narrowed, self._pointed, self.narrowed_now = None, {}, {}, {}, frozenset()
 
 
 def alert_state(alert: Alert) -> dict[str, Any]:

@@ -192,7 +192,7 @@ def _run_scoped(det: Detector, p: Any, scoped: incremental.ScopedConnection, add
     assert det.scope is not None
     con, keys = scoped.narrow(det.scope, added)
     ctx = DetectContext(DuckDBEngine(con), reads=set(), full=full, scope_keys=keys,
-                        filtered=frozenset(det.scope.keys))
+                        filtered=scoped.narrowed_now)
     fresh = [a for a in det.run(ctx, p) if det.scope.alert_key(a) in keys]
     kept = [a for a in (Alert(**x) for x in last.alerts) if det.scope.alert_key(a) not in keys]
     return kept + fresh, ctx.reads | set(last.inputs), {**last.globals, **ctx.globals}

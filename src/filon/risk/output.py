@@ -68,8 +68,11 @@ def compute_risk(ctx: DetectContext, alerts: list[Alert] | list[dict[str, Any]],
         calibration = {"decisions": len(decided), "typologies": table,
                        **rank_moves([r.actor_id for r in base], [r.actor_id for r in order], top)}
     periods = compute_indicators(ctx, rows, {a: r.score for a, r in actors.items()}, p)
+    top = p.top_reasons
+    # Most actors of a nation have nothing pointing at them (no contributions: score 0, no reasons).
     out_rows: list[dict[str, Any]] = [{"subject_type": "actor", "subject_id": r.actor_id, "country": r.country,
-                 "risk_score": round(r.score, 4), "reasons": r.reasons(p.top_reasons)} for r in order]
+                                       "risk_score": round(r.score, 4) if r.contributions else 0.0,
+                                       "reasons": r.reasons(top) if r.contributions else []} for r in order]
     nodes = node_scores(periods)
     for kind in SUBJECT_ORDER[1:]:
         mine = sorted((n for n in nodes if n["subject_type"] == kind),
@@ -128,8 +131,8 @@ def write_risk(ctx: DetectContext, alerts: list[Alert], out_dir: Path, params: P
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "risk.csv"
-    write_csv(path, [{**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False) if r["reasons"] else "[]"}
-                     for r in result.rows], RISK_COLUMNS)
+    write_csv(path, [{**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False)} if r["reasons"] else r
+                     for r in result.rows], RISK_COLUMNS)  # an empty list is written as [] all the same
     write_csv(out_dir / "indicators.csv", [n.row() for n in result.periods], INDICATOR_COLUMNS)
     calibration = out_dir / "risk_calibration.json"
     if result.calibration is not None:

@@ -70,3 +70,25 @@ def test_a_failing_detector_does_not_hide_the_others(laundering: Path, tmp_path:
                                             ("-2", "'-2"), ("plain", "plain"), (3.5, 3.5), (None, None)])
 def test_escape_cell(value: object, expected: object) -> None:
     assert escape_cell(value) == expected
+
+
+def test_the_engine_is_closed_when_the_run_fails_early(laundering: Path, tmp_path: Path, monkeypatch) -> None:
+    from filon.detect import incremental, runner
+
+    closed = []
+    real = runner.engine_for
+
+    def engine_for(name, ws):  # noqa: ANN001, ANN202 — the real engine, its closing recorded
+        engine = real(name, ws)
+        close = engine.close
+        engine.close = lambda: (closed.append(True), close())
+        return engine
+
+    def broken(ws):  # noqa: ANN001, ANN202
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(runner, "engine_for", engine_for)
+    monkeypatch.setattr(incremental, "fingerprints", broken)
+    with pytest.raises(RuntimeError):
+        run_analysis(laundering, tmp_path / "out")
+    assert closed

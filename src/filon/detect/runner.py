@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,10 +97,11 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
     chosen = select_detectors(detectors)
     overrides = load_overrides(params) if params else {}
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".filon-", dir=out) as tmpname:
+    with tempfile.TemporaryDirectory(prefix=".filon-", dir=out) as tmpname, ExitStack() as cleanup:
         tmp = Path(tmpname)
         ws = open_source(Path(source), progress, tmp)
         ctx = DetectContext(engine_for(engine, ws))
+        cleanup.callback(ctx.engine.close)  # whatever fails below (closing twice is harmless)
         result = AnalysisResult(out=out, alerts=[])
         prints = incremental.fingerprints(ws)
         last = None if full else incremental.load_state(out, ws)

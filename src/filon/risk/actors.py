@@ -96,12 +96,12 @@ def score_actors(inputs: ActorInputs, p: Parameters, weights: dict[str, float] |
 
     out: dict[str, ActorRisk] = {}
     reached = propagate(seeds, inputs.links, p)
-    for node in sorted(set(inputs.actors) | set(own) | set(reached)):
+    touched = set(own) | set(reached)
+    # Most actors of a nation: nothing points at them (0, no contributions), made without a look each.
+    out.update((a, ActorRisk(a, c, 0.0, 0.0, [])) for a, c in inputs.actors.items()
+               if a not in touched and not a.startswith("right:"))
+    for node in sorted(touched):
         if node.startswith("right:"):
-            continue
-        if node not in reached and node not in own:
-            if node in inputs.actors:  # most actors: nothing points at them (the fast path, at national scale)
-                out[node] = ActorRisk(node, inputs.actors[node], 0.0, 0.0, [])
             continue
         linked_parts = [Contribution(r.value, "linked", path=r.path, origin_typologies=seed_typologies.get(r.seed, ()))
                         for r in reached.get(node, [])]
@@ -114,5 +114,9 @@ def score_actors(inputs: ActorInputs, p: Parameters, weights: dict[str, float] |
 
 
 def ranked(risks: dict[str, ActorRisk]) -> list[ActorRisk]:
-    """Highest risk first; ties by id so ranks are reproducible."""
-    return sorted(risks.values(), key=lambda r: (-round(r.score, 9), r.actor_id))
+    """Highest risk first; ties by id so ranks are reproducible. (Actors without contributions all
+    score 0: sorted by id alone, the same order at a fraction of the cost for a nation's actors.)"""
+    scored = [r for r in risks.values() if r.contributions and round(r.score, 9) != 0]
+    rest = [r for r in risks.values() if not r.contributions or round(r.score, 9) == 0]
+    return (sorted(scored, key=lambda r: (-round(r.score, 9), r.actor_id))
+            + sorted(rest, key=lambda r: r.actor_id))

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from filon.detect import all_detectors
-from filon.detect.incremental import ScopedConnection, scoped_connection
+from filon.detect.incremental import ScopedConnection
 from filon.detect.valuation import BY_DECLARATION
 from filon.ingest.load import ingest_package
 from filon.store.workspace import Workspace
@@ -56,7 +56,7 @@ def test_same_scope_shares_narrowed_tables_and_other_tables_are_whole_again(tmp_
         everything = counts(whole)
     finally:
         whole.close()
-    alone, alone_keys = scoped_connection(ws, balance, added)
+    alone, alone_keys = ScopedConnection(ws).narrow(balance, added)
     try:
         expected = counts(alone)
     finally:

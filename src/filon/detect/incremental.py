@@ -203,17 +203,6 @@ def batches_by_table(ws: Workspace) -> dict[str, list[str]]:
     return out
 
 
-def scoped_connection(ws: Workspace, scope: Scope, added: dict[str, set[str]]) -> tuple[Any, frozenset[str]]:
-    """A DuckDB connection where every table the scope names holds only the rows of the subjects
-    the new batches touch (every other table whole), and those subjects' keys. Tables that did not
-    change are narrowed too: a subject's alerts depend only on its own rows of them (what a scope
-    declares), and a detector then sums a few thousand rows instead of the nation's.
-
-    The caller closes the connection; an analysis running several detectors on the same new
-    batches uses one `ScopedConnection` instead, which shares the work between them."""
-    return ScopedConnection(ws).narrow(scope, added)
-
-
 #: A table of at least BROAD_MIN_ROWS rows stays whole in a scoped run when more than BROAD_SHARE of
 #: its rows are the touched subjects' (a batch of trades naming the hubs every trader deals with):
 #: the run is as exact on all rows (a subject's alerts depend only on its own, and the others' alerts
@@ -224,12 +213,16 @@ BROAD_MIN_ROWS = 50_000
 
 class ScopedConnection:
     """One DuckDB connection for the scoped runs of an analysis, opened on the first. `narrow` gives
-    each run what `scoped_connection` describes, without redoing what an earlier run did (several
-    detectors have the same scope, or scopes naming the same tables with the same expressions): the
-    subjects' keys are computed once per distinct new batches and key expressions of the tables they
-    changed, each narrowed table is materialised once per distinct key expressions and keys, and
-    before each run the views named after the tables are only pointed at its narrowed tables (the
-    tables its scope does not name back at all their rows)."""
+    each run the tables its scope names holding only the rows of the subjects the new batches
+    touch (every other table whole), and those subjects' keys. Tables that did not change are
+    narrowed too: a subject's alerts depend only on its own rows of them (what a scope declares),
+    and a detector then sums a few thousand rows instead of the nation's.
+
+    Nothing is done twice (several detectors have the same scope, or scopes naming the same tables
+    with the same expressions): the subjects' keys are computed once per distinct new batches and
+    key expressions of the tables they changed, each narrowed table is materialised once per
+    distinct key expressions and keys, and before each run the views named after the tables are
+    only pointed at its narrowed tables (the tables its scope does not name back at all their rows)."""
 
     def __init__(self, ws: Workspace) -> None:
         from filon.standard.model import load_standard

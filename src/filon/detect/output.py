@@ -18,7 +18,6 @@ import pyarrow.parquet as pq
 from filon.detect.alerts import ALERT_COLUMNS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_CHARS = frozenset(FORMULA_START)
 
 
 def escape_cell(value: Any) -> Any:
@@ -32,9 +31,7 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] =
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
-        # escape_cell inlined: risk.csv has a row per actor of the nation, and a call per cell shows.
-        writer.writerows(["'" + v if isinstance(v, str) and v[:1] in _FORMULA_CHARS else v for v in map(row.get, columns)]
-                         for row in rows)
+        writer.writerows(list(map(escape_cell, map(row.get, columns))) for row in rows)
 
 
 def write_parquet(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -68,11 +68,8 @@ def compute_risk(ctx: DetectContext, alerts: list[Alert] | list[dict[str, Any]],
         calibration = {"decisions": len(decided), "typologies": table,
                        **rank_moves([r.actor_id for r in base], [r.actor_id for r in order], top)}
     periods = compute_indicators(ctx, rows, {a: r.score for a, r in actors.items()}, p)
-    top = p.top_reasons
-    # Most actors of a nation have nothing pointing at them (no contributions: score 0, no reasons).
     out_rows: list[dict[str, Any]] = [{"subject_type": "actor", "subject_id": r.actor_id, "country": r.country,
-                                       "risk_score": round(r.score, 4) if r.contributions else 0.0,
-                                       "reasons": r.reasons(top) if r.contributions else []} for r in order]
+                 "risk_score": round(r.score, 4), "reasons": r.reasons(p.top_reasons)} for r in order]
     nodes = node_scores(periods)
     for kind in SUBJECT_ORDER[1:]:
         mine = sorted((n for n in nodes if n["subject_type"] == kind),

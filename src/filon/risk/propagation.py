@@ -22,7 +22,6 @@ different seeds combine as independent evidence, capped at `propagated_cap`.
 from __future__ import annotations
 
 import math
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -33,7 +32,7 @@ from filon.graph.ownership import load_graph
 
 
 class Link(NamedTuple):
-    """A tuple, not a dataclass: a national graph has millions, kept between runs (pickled)."""
+    """One link from a node, as `LinkTable.get` gives it (a tuple: a walk makes many)."""
 
     to: str
     strength: float
@@ -114,9 +113,9 @@ def _build_links(ctx: DetectContext, p: Parameters) -> LinkTable:
     def add(a: str, b: str, strength: float, forward: str, backward: str | None) -> None:
         if a == b or strength < p.min_link_weight:
             return
-        links[a].append(Link(b, strength, sys.intern(forward)))  # labels repeat: stored once
+        links[a].append(Link(b, strength, forward))
         if backward is not None:
-            links[b].append(Link(a, strength, sys.intern(backward)))
+            links[b].append(Link(a, strength, backward))
 
     for link in load_graph(ctx).links:
         if link.share:

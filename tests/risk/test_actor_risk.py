@@ -145,3 +145,26 @@ def test_actors_resolved_into_one_entity_share_risk(monkeypatch) -> None:
     links = _build_links(Ctx(), defaults("risk"))  # the links themselves, not their keeping
     assert links["A"] == [Link("B", 0.97, "is the same party as")]
     assert links["B"] == [Link("A", 0.97, "is the same party as")]
+
+
+def test_zero_scoring_actors_are_ranked_by_id_and_written_escaped() -> None:
+    """Actors nothing points at are kept as ids (a nation's worth): they still get a row each, ranked after
+    the scored ones in id order, merged with actors reached by a path of no weight, and escaped."""
+    from filon.risk.actors import ActorRisk, ranked
+    from filon.risk.output import RiskResult
+
+    weightless = ActorRisk("C", "PE", 0.0, 0.0, [Contribution(0.0, "linked", path=("X", "—owns→", "C"))])
+    risks = {"HOT": ActorRisk("HOT", "PE", 0.8, 0.0, [Contribution(0.8, "alert", "x", "AL-1")]), "C": weightless}
+    actors = {"=HYPERLINK(1)": "CO", "B": "@BO", "C": "PE", "HOT": "PE"}
+    scored, zero = ranked(risks, actors)
+    assert [r.actor_id for r in scored] == ["HOT"] and zero == ["=HYPERLINK(1)", "B", "C"]
+    node = {"subject_type": "facility", "subject_id": "-F1", "country": "PE", "risk_score": 0.5,
+            "reasons": [{"kind": "x"}], "rank": 1}
+    top = {"subject_type": "actor", "subject_id": "HOT", "country": "PE", "risk_score": 0.8,
+           "reasons": scored[0].reasons(3), "rank": 1}
+    result = RiskResult([top, node], risks, [], zero_actors=zero, countries=actors, top_reasons=3)
+    rows = [list(r) for r in result.cells()]
+    assert [r[:5] for r in rows] == [["actor", "HOT", "PE", 0.8, 1], ["actor", "'=HYPERLINK(1)", "CO", 0.0, 2],
+                                     ["actor", "B", "'@BO", 0.0, 3], ["actor", "C", "PE", 0.0, 4],
+                                     ["facility", "'-F1", "PE", 0.5, 1]]
+    assert rows[1][5] == rows[2][5] == "[]" and json.loads(rows[3][5])[0]["kind"] == "linked"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,22 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] = ALERT_COLUMNS) -> None:
+def row_cells(row: dict[str, Any], columns: tuple[str, ...]) -> list[Any]:
+    """A row's cells in `columns` order, escaped."""
+    return list(map(escape_cell, map(row.get, columns)))
+
+
+def write_csv(path: Path, rows: Iterable[dict[str, Any]], columns: tuple[str, ...] = ALERT_COLUMNS) -> None:
+    write_cells(path, columns, (row_cells(row, columns) for row in rows))
+
+
+def write_cells(path: Path, columns: tuple[str, ...], cells: Iterable[Sequence[Any]]) -> None:
+    """A CSV of rows given as cells the caller escaped (`row_cells`, or `escape_cell` on each text
+    cell), for callers writing many rows they know the shape of."""
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
-        writer.writerows(list(map(escape_cell, map(row.get, columns))) for row in rows)
+        writer.writerows(cells)
 
 
 def write_parquet(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -10,6 +10,7 @@ combines, per alerted actor or right nearby, the strongest path of risk reaching
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -58,7 +59,8 @@ class ActorInputs:
 
 
 def read_inputs(ctx: DetectContext, alerts: list[dict[str, Any]], p: Parameters) -> ActorInputs:
-    actors = {r["actor_id"]: r["country"] for r in ctx.query("SELECT actor_id, country FROM actors ORDER BY actor_id")}
+    table = ctx.query_arrow("SELECT actor_id, country FROM actors ORDER BY actor_id")  # a nation's: columns, not dicts
+    actors = dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist()))
     as_of = data_end(ctx)
     if as_of is None:
         ends = [d for d in (period_end(a.get("period")) for a in alerts) if d]
@@ -72,7 +74,9 @@ def weight_of(typology: str, weights: dict[str, float], p: Parameters) -> float:
 
 def score_actors(inputs: ActorInputs, p: Parameters, weights: dict[str, float] | None = None,
                  decisions: dict[str, str] | None = None) -> dict[str, ActorRisk]:
-    """Risk of every actor of the workspace (and of owners known only by name, when linked to risk)."""
+    """Risk of every actor something points at: an alert, or a path of risk reaching it (and of owners
+    known only by name, when linked to risk). Every other actor of the workspace scores 0 with no
+    reasons and is left out: most of a nation's actors, which `ranked` orders as ids alone."""
     weights = dict(p.typology_weights) if weights is None else weights
     decisions = decisions or {}
     own: dict[str, list[Contribution]] = defaultdict(list)
@@ -97,9 +101,6 @@ def score_actors(inputs: ActorInputs, p: Parameters, weights: dict[str, float] |
     out: dict[str, ActorRisk] = {}
     reached = propagate(seeds, inputs.links, p)
     touched = set(own) | set(reached)
-    # Most actors of a nation: nothing points at them (0, no contributions), made without a look each.
-    out.update((a, ActorRisk(a, c, 0.0, 0.0, [])) for a, c in inputs.actors.items()
-               if a not in touched and not a.startswith("right:"))
     for node in sorted(touched):
         if node.startswith("right:"):
             continue
@@ -113,10 +114,14 @@ def score_actors(inputs: ActorInputs, p: Parameters, weights: dict[str, float] |
     return out
 
 
-def ranked(risks: dict[str, ActorRisk]) -> list[ActorRisk]:
-    """Highest risk first; ties by id so ranks are reproducible. (Actors without contributions all
-    score 0: sorted by id alone, the same order at a fraction of the cost for a nation's actors.)"""
-    scored = [r for r in risks.values() if r.contributions and round(r.score, 9) != 0]
-    rest = [r for r in risks.values() if not r.contributions or round(r.score, 9) == 0]
-    return (sorted(scored, key=lambda r: (-round(r.score, 9), r.actor_id))
-            + sorted(rest, key=lambda r: r.actor_id))
+def ranked(risks: dict[str, ActorRisk], actors: Collection[str]) -> tuple[list[ActorRisk], list[str]]:
+    """Every actor in rank order: highest risk first, ties by id so ranks are reproducible. Returns
+    the actors with a score, in order, then the ids of all the others (scoring 0, in id order):
+    `actors` are the workspace's, those `risks` leaves out score 0 (see `score_actors`)."""
+    scored = sorted((r for r in risks.values() if r.contributions and round(r.score, 9) != 0),
+                    key=lambda r: (-round(r.score, 9), r.actor_id))
+    ahead = {r.actor_id for r in scored}
+    rest = [a for a in actors if a not in ahead]
+    rest.extend(a for a in risks if a not in ahead and a not in actors)
+    rest.sort()  # `actors` come in id order: nearly sorted already
+    return scored, rest

@@ -109,7 +109,8 @@ def build(ws: Workspace, folder: Path, fp: str) -> None:
             decided = read_decisions(triage)
             weights, _ = recalibrate(weights, decided, rows, p)
             decisions = {k: d["decision"] for k, d in decided.items()}
-        risk = {a: r.score for a, r in score_actors(inputs, p, weights, decisions).items()}
+        risk = dict.fromkeys(inputs.actors, 0.0)  # every actor: those nothing points at score 0
+        risk.update((a, r.score) for a, r in score_actors(inputs, p, weights, decisions).items())
         supplier_risk, supplier_top = _supplier_risk(ctx, risk)
         mirror: dict[str, float] = {}
         lanes = defaults("lanes")

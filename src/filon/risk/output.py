@@ -12,13 +12,15 @@ triage decisions were given, risk_calibration.json (weights before/after, how th
 from __future__ import annotations
 
 import json
+from itertools import repeat
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
-from filon.detect.output import write_csv
+from filon.detect.output import FORMULA_START, escape_cell, row_cells, write_cells, write_csv
 from filon.detect.parameters import Parameters, defaults
 from filon.risk.actors import ActorRisk, ranked, read_inputs, score_actors
 from filon.risk.calibration import rank_moves, read_decisions, recalibrate
@@ -37,11 +39,44 @@ SUBJECT_ORDER = ("actor", "facility", "customs_office", "admin_area", "country_p
 
 @dataclass
 class RiskResult:
+    """`rows`: the actors with a score, then every node, each with its rank. The actors scoring 0
+    (most of a nation's) are `zero_actors`, ranked after the scored ones in id order: kept as ids
+    and written in bulk (`actor_rows`), since nothing about them needs a look each."""
+
     rows: list[dict[str, Any]]
     actors: dict[str, ActorRisk]
     periods: list[NodePeriod]
     calibration: dict[str, Any] | None = None
     weights: dict[str, float] = field(default_factory=dict)
+    zero_actors: list[str] = field(default_factory=list)
+    countries: dict[str, str | None] = field(default_factory=dict)
+    top_reasons: int = 0
+
+    def cells(self) -> Iterator[Sequence[Any]]:
+        """risk.csv's rows, in order, as escaped cells: the scored actors, the zero-scoring ones
+        (a nation's worth, made column by column rather than a dict each), then the nodes."""
+        def cells(r: dict[str, Any]) -> list[Any]:
+            return row_cells({**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False)}, RISK_COLUMNS)
+
+        scored = [r for r in self.rows if r["subject_type"] == "actor"]
+        yield from map(cells, scored)
+        ids = self.zero_actors
+        countries = [self.countries.get(a) for a in ids]
+        reasons = ["[]"] * len(ids)
+        for i, a in enumerate(ids):
+            if a in self.actors:  # reached by a path of no weight: keeps its reasons and country
+                risk = self.actors[a]
+                countries[i], reasons[i] = risk.country, json.dumps(risk.reasons(self.top_reasons), ensure_ascii=False)
+        yield from zip(repeat("actor"), _escaped(ids), _escaped(countries), repeat(0.0),
+                       range(len(scored) + 1, len(scored) + 1 + len(ids)), _escaped(reasons))
+        yield from (cells(r) for r in self.rows if r["subject_type"] != "actor")
+
+
+def _escaped(values: list[Any]) -> list[Any]:
+    """`escape_cell` over a column, skipped when no cell needs it (the usual case, checked in one pass)."""
+    if any(isinstance(v, str) and v.startswith(FORMULA_START) for v in values):
+        return [escape_cell(v) for v in values]
+    return values
 
 
 #: The last result computed, so the report drawn in the same run reuses it instead of recomputing.
@@ -59,17 +94,17 @@ def compute_risk(ctx: DetectContext, alerts: list[Alert] | list[dict[str, Any]],
     if decisions is not None and Path(decisions).is_file():
         decided = read_decisions(Path(decisions))
     if decided:
-        base = ranked(score_actors(inputs, p, weights))
+        base = ranked(score_actors(inputs, p, weights), inputs.actors)
         weights, table = recalibrate(weights, decided, rows, p)
     actors = score_actors(inputs, p, weights, {k: d["decision"] for k, d in decided.items()})
-    order = ranked(actors)
+    scored, zero = ranked(actors, inputs.actors)
     if decided:
-        top = max(1, len(order) // 20)
+        before, after = [r.actor_id for r in base[0]] + base[1], [r.actor_id for r in scored] + zero
         calibration = {"decisions": len(decided), "typologies": table,
-                       **rank_moves([r.actor_id for r in base], [r.actor_id for r in order], top)}
+                       **rank_moves(before, after, max(1, len(after) // 20))}
     periods = compute_indicators(ctx, rows, {a: r.score for a, r in actors.items()}, p)
     out_rows: list[dict[str, Any]] = [{"subject_type": "actor", "subject_id": r.actor_id, "country": r.country,
-                 "risk_score": round(r.score, 4), "reasons": r.reasons(p.top_reasons)} for r in order]
+                 "risk_score": round(r.score, 4), "reasons": r.reasons(p.top_reasons)} for r in scored]
     nodes = node_scores(periods)
     for kind in SUBJECT_ORDER[1:]:
         mine = sorted((n for n in nodes if n["subject_type"] == kind),
@@ -81,7 +116,7 @@ def compute_risk(ctx: DetectContext, alerts: list[Alert] | list[dict[str, Any]],
         kind = str(r["subject_type"])
         counters[kind] = counters.get(kind, 0) + 1
         r["rank"] = counters[kind]
-    result = RiskResult(out_rows, actors, periods, calibration, weights)
+    result = RiskResult(out_rows, actors, periods, calibration, weights, zero, inputs.actors, p.top_reasons)
     _last.clear()
     _last.update(ctx=ctx, alerts=len(rows), result=result)
     return result
@@ -128,8 +163,7 @@ def write_risk(ctx: DetectContext, alerts: list[Alert], out_dir: Path, params: P
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "risk.csv"
-    write_csv(path, [{**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False)} if r["reasons"] else r
-                     for r in result.rows], RISK_COLUMNS)  # an empty list is written as [] all the same
+    write_cells(path, RISK_COLUMNS, result.cells())
     write_csv(out_dir / "indicators.csv", [n.row() for n in result.periods], INDICATOR_COLUMNS)
     calibration = out_dir / "risk_calibration.json"
     if result.calibration is not None:

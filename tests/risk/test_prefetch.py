@@ -5,8 +5,9 @@ from __future__ import annotations
 from filon.detect.context import DetectContext
 from filon.detect.parameters import defaults
 from filon.engine.base import engine_for
+from filon.risk.aggregates import prefetch
 from filon.risk.contributions import alert_dicts
-from filon.risk.indicators import compute_indicators, prefetch
+from filon.risk.indicators import compute_indicators
 from filon.store.workspace import Workspace
 
 

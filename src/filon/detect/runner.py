@@ -28,7 +28,7 @@ from filon.detect.parameters import load_overrides, resolve
 from filon.detect.registry import Detector, all_detectors
 from filon.engine.base import engine_for
 from filon.errors import UsageError
-from filon.risk.indicators import prefetch
+from filon.risk.aggregates import prefetch
 from filon.risk.output import write_risk
 from filon.standard.model import load_standard
 from filon.store.workspace import MANIFEST, Workspace

@@ -62,8 +62,9 @@ def price_asof_sql(max_age_days: int, relation: str = "decl") -> str:
          AND d.date < px.date + INTERVAL {int(max_age_days)} DAY"""
 
 
-def declarations_sql(p: Parameters) -> str:
-    """Every export declaration with its commodity, product basis, fine mass (declared or estimated) and price."""
+def declarations_sql(p: Parameters, exports: str = "exports") -> str:
+    """Every export declaration (of the relation `exports`: the table, or some of its rows) with its
+    commodity, product basis, fine mass (declared or estimated) and price."""
     hs = " ".join([f"WHEN left(hs_code, 6) = '{h}' THEN '{c}'" for h, c in HS6_COMMODITY.items()]
                   + [f"WHEN left(hs_code, 4) = '{h}' THEN '{c}'" for h, c in HS_COMMODITY.items()])
     est = " ".join(f"WHEN '{c}' THEN l.{col} * b.net_mass_kg * CAST({f} AS DOUBLE)" for c, (col, f) in ASSAY_GRADE.items())
@@ -72,7 +73,7 @@ def declarations_sql(p: Parameters) -> str:
     base AS (
       SELECT e.*, coalesce(e.commodity, CASE {hs} END) AS metal,
              coalesce(e.product, CASE WHEN left(e.hs_code, 2) = '26' THEN 'concentrate' END) AS form
-      FROM exports e),
+      FROM {exports} e),
     decl AS (
       SELECT b.declaration_id, b.country, b.date, b.exporter_id, b.hs_code, b.metal AS commodity, b.form AS product,
              b.net_mass_kg, b.value_usd, b.lot_id, b._source_file, b._source_row,

@@ -12,15 +12,21 @@ triage decisions were given, risk_calibration.json (weights before/after, how th
 from __future__ import annotations
 
 import json
-from itertools import repeat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
-from filon.detect.output import FORMULA_START, escape_cell, row_cells, write_cells, write_csv
+from filon.detect.output import (
+    FORMULA_START,
+    escape_cell,
+    row_cells,
+    write_cells,
+    write_csv,
+)
 from filon.detect.parameters import Parameters, defaults
 from filon.risk.actors import ActorRisk, ranked, read_inputs, score_actors
 from filon.risk.calibration import rank_moves, read_decisions, recalibrate

@@ -10,6 +10,12 @@ which queries the analysed tables (engine-neutral SQL through `ctx.query`) and t
 tables are empty). `html` must be built with `markupsafe.escape` on every data string and contain
 only inline markup and SVG: the page has no external resources. A section that fails is replaced
 by a short notice; it never costs the analyst the rest of the report.
+
+In an incremental analysis a section whose alerts and tables are unchanged is taken from the last
+run (`SectionCache`). One that must be drawn again keeps its costly parts for the next run where
+they depend on less than the whole section: `ctx.memo(..., keep=NAME)` for a value of tables a
+batch rarely touches (the ownership drawings, the production sums), `_kept.kept_rows` for the rows
+of a table that grows by batches (every valued declaration of the unit-value chart).
 """
 
 from __future__ import annotations

@@ -11,9 +11,11 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from filon.detect.context import DetectContext
-from filon.graph.ownership import data_end, load_graph
+from filon.detect.parameters import Parameters, defaults
+from filon.graph.jurisdictions import secrecy_jurisdictions
+from filon.graph.ownership import data_end, in_force_key, load_graph
 from filon.graph.render import legend_svg, to_svg
-from filon.graph.views import actor_neighbourhood
+from filon.graph.views import actor_neighbourhoods
 from filon.report.sections import Section
 
 TYPOLOGIES = ("opaque_ownership", "shared_controller")
@@ -29,17 +31,7 @@ def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
                   key=lambda a: (-float(a.get("score") or 0.0), str(a.get("subject_id"))))[:MAX_DRAWINGS]
     if not mine:
         return None
-    graph = load_graph(ctx)
-    figures = []
-    for a in mine:
-        subject = str(a["subject_id"])
-        if subject not in graph.nodes:
-            continue
-        hood = actor_neighbourhood(ctx, graph, subject, HOPS[a["typology"]])
-        caption = Markup("<strong>{}</strong> · {} · score {:.2f}<br>{}").format(
-            a["typology"], subject, float(a.get("score") or 0.0), a.get("explanation") or "")
-        figures.append(Markup('<figure class="ownership-figure" style="overflow-x:auto;margin:1em 0">{}'
-                              '<figcaption>{}</figcaption></figure>').format(to_svg(graph, hood), caption))
+    figures = drawings(ctx, mine)
     if not figures:
         return None
     legend = Markup('<div class="ownership-legend">{}</div>').format(legend_svg())
@@ -49,3 +41,33 @@ def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
         intro=(f"Who owns and controls the actors of the top {len(figures)} ownership alerts, as of {as_of}: owners "
                "above what they own, shares on the links, red flags on the nodes (hover for details)."),
         html=legend + Markup("").join(figures))
+
+
+def drawings(ctx: DetectContext, mine: list[dict]) -> list[Markup]:
+    """A captioned figure per alert of `mine` whose subject is in the graph.
+
+    They depend on those alerts, the links in force at the end of the data, the actors, the
+    ownership records and the trades, but not on the end date itself, which every batch of newer
+    flows moves. So they are kept for the next run (`DetectContext.memo`), and a batch that leaves
+    all that unchanged (a month of customs declarations) costs no neighbourhood at all."""
+    p = defaults("opaque_ownership")
+    drawn = tuple((a["typology"], str(a["subject_id"]), float(a.get("score") or 0.0), a.get("explanation") or "")
+                  for a in mine)
+    secrecy = tuple(sorted(secrecy_jurisdictions(p["secrecy_jurisdictions_file"]).items()))
+    key = ("report ownership drawings", drawn, in_force_key(ctx), secrecy, int(p["fresh_days"]), tuple(HOPS.items()))
+    figures = ctx.memo(key, lambda: _draw(ctx, drawn, p), ("actors", "ownership", "trades"), keep="report_ownership")
+    return [Markup(f) for f in figures]
+
+
+def _draw(ctx: DetectContext, drawn: tuple[tuple[str, str, float, str], ...], p: Parameters) -> list[str]:
+    """The figures of `drawn` (typology, subject, score, explanation), the neighbourhoods read together."""
+    graph = load_graph(ctx)
+    shown = [(typology, subject, score, explanation) for typology, subject, score, explanation in drawn
+             if subject in graph.nodes]
+    hoods = actor_neighbourhoods(ctx, graph, [(subject, HOPS[typology]) for typology, subject, _, _ in shown], p)
+    figures = []
+    for (typology, subject, score, explanation), hood in zip(shown, hoods):
+        caption = Markup("<strong>{}</strong> · {} · score {:.2f}<br>{}").format(typology, subject, score, explanation)
+        figures.append(str(Markup('<figure class="ownership-figure" style="overflow-x:auto;margin:1em 0">{}'
+                                  '<figcaption>{}</figcaption></figure>').format(to_svg(graph, hood), caption)))
+    return figures  # plain strings: what is kept for the next run

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from operator import itemgetter
 from typing import Any, NamedTuple
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from markupsafe import Markup
 
 from filon.detect.context import DetectContext
@@ -15,6 +18,7 @@ from filon.detect.valuation import declarations_sql
 from filon.report.charts import Point, scatter_chart
 from filon.report.sections import Section
 from filon.report.sections._html import figure
+from filon.report.sections._kept import kept_rows
 
 #: Points drawn per chart at most: every flagged declaration, then an even sample of the others.
 MAX_POINTS = 2500
@@ -24,7 +28,12 @@ MAX_POINTS = 2500
 TYPOLOGIES = ("undervaluation", "overvaluation")
 
 #: The columns a point needs.
-COLUMNS = ("declaration_id", "commodity", "product", "date", "value_usd", "fine_kg", "usd_per_kg")
+SCHEMA = pa.schema([("declaration_id", pa.string()), ("commodity", pa.string()), ("product", pa.string()),
+                    ("date", pa.date32()), ("value_usd", pa.float64()), ("fine_kg", pa.float64()),
+                    ("usd_per_kg", pa.float64())])
+COLUMNS = tuple(SCHEMA.names)
+#: The name every valued declaration is kept under for the next run (see `_kept`).
+KEPT_AS = "report_unit_values"
 
 
 class Drawn(NamedTuple):
@@ -67,12 +76,15 @@ def drawn(ctx: DetectContext, sql: str, flagged: set[str]) -> dict[str, Drawn]:
     """Per metal, in name order, the valued declarations of `sql` (a fine mass and a price) to draw:
     every flagged one, then an even sample of the others, each in `sql`'s order (declaration id).
 
-    When the valuation detectors already brought every row of `sql` into this context (a full run),
-    they are sampled here; otherwise (an incremental run, whose detectors read only the new
-    declarations) the database samples them, rather than sending millions of rows to draw 2,500."""
-    if sql in ctx._shared:
-        return _sample(ctx.query_shared(sql), flagged)
-    return _sample_sql(ctx, sql, flagged)
+    Every valued declaration is needed to choose them. A full run has them already: the valuation
+    detectors brought every row of `sql` into this context. An incremental run takes them from the
+    last run, with the new batches' declarations added (`_kept`): the detectors read only those.
+    Where rows cannot be kept (a throw-away workspace, Spark), the database samples them, rather
+    than sending millions of rows to draw 2,500."""
+    shared = ctx.query_shared(sql) if sql in ctx._shared else None  # (query_shared records what they read)
+    rows = kept_rows(ctx, KEPT_AS, _valued_sql(sql), "exports", SCHEMA, ("declaration_id",),
+                     whole=None if shared is None else lambda: _table(shared))
+    return _sample_sql(ctx, sql, flagged) if rows is None else _sample(rows, flagged)
 
 
 def _step(rest: int, hot: int) -> int:
@@ -80,24 +92,39 @@ def _step(rest: int, hot: int) -> int:
     return max(1, rest // max(MAX_POINTS - hot, 1))
 
 
-def _sample(rows: list[dict[str, Any]], flagged: set[str]) -> dict[str, Drawn]:
-    by_metal: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        if r["fine_kg"] and r["usd_per_kg"]:
-            by_metal.setdefault(r["commodity"], []).append(r)
+def _valued_sql(sql: str) -> str:
+    """The valued declarations of `sql`, with the columns a point needs."""
+    return f"SELECT {', '.join(COLUMNS)} FROM ({_unordered(sql)}) d WHERE fine_kg <> 0 AND usd_per_kg <> 0"
+
+
+def _unordered(sql: str) -> str:
+    """`sql` without its final ORDER BY: whoever reads it orders the rows, and it would sort them all."""
+    return re.sub(r"\s+ORDER BY [\w., ]+$", "", sql.rstrip())
+
+
+def _table(rows: list[dict[str, Any]]) -> pa.Table:
+    """The valued declarations of `rows` (those of `sql`) as the columns a point needs (as
+    `_valued_sql` selects them: a fine mass and a price, neither missing nor 0)."""
+    table = pa.table({f.name: pa.array(list(map(itemgetter(f.name), rows)), f.type) for f in SCHEMA}, schema=SCHEMA)
+    return table.filter(pc.and_(pc.not_equal(table["fine_kg"], 0), pc.not_equal(table["usd_per_kg"], 0)))
+
+
+def _sample(rows: pa.Table, flagged: set[str]) -> dict[str, Drawn]:
+    """`drawn` from every valued declaration, sorted by id."""
+    metals, hot = rows["commodity"], pc.is_in(rows["declaration_id"], value_set=pa.array(sorted(flagged), pa.string()))
     out = {}
-    for metal in sorted(by_metal):
-        hot = [r for r in by_metal[metal] if r["declaration_id"] in flagged]
-        rest = [r for r in by_metal[metal] if r["declaration_id"] not in flagged]
-        out[metal] = Drawn(hot + rest[::_step(len(rest), len(hot))], len(hot) + len(rest), len(hot))
+    for metal in sorted(metals.unique().to_pylist()):
+        mine = pc.equal(metals, metal)
+        first = pc.indices_nonzero(pc.and_(mine, hot))
+        rest = pc.indices_nonzero(pc.and_(mine, pc.invert(hot)))
+        take = pa.concat_arrays([first, rest[::_step(len(rest), len(first))]])
+        out[metal] = Drawn(rows.take(take).to_pylist(), len(first) + len(rest), len(first))
     return out
 
 
 def _sample_sql(ctx: DetectContext, sql: str, flagged: set[str]) -> dict[str, Drawn]:
     """`_sample` in SQL (standard window functions, so that it transpiles to Spark). The flagged ids
-    are inlined as literals: thousands of query parameters are slow to bind. `sql`'s own final
-    ORDER BY is dropped: the window and the outer query order the rows, and it would sort them all."""
-    sql = re.sub(r"\s+ORDER BY [\w., ]+$", "", sql.rstrip())
+    are inlined as literals: thousands of query parameters are slow to bind."""
     ids = ", ".join("'" + str(i).replace("'", "''") + "'" for i in sorted(flagged))
     hot = f"CASE WHEN declaration_id IN ({ids}) THEN 1 ELSE 0 END" if ids else "0"
     cols = ", ".join(COLUMNS)
@@ -107,7 +134,7 @@ def _sample_sql(ctx: DetectContext, sql: str, flagged: set[str]) -> dict[str, Dr
           SELECT v.*, count(*) OVER (PARTITION BY commodity) AS n,
                  CAST(sum(hot) OVER (PARTITION BY commodity) AS BIGINT) AS n_hot,
                  row_number() OVER (PARTITION BY commodity ORDER BY hot DESC, declaration_id) - 1 AS k
-          FROM (SELECT {cols}, {hot} AS hot FROM ({sql}) d WHERE fine_kg <> 0 AND usd_per_kg <> 0) v) w
+          FROM (SELECT *, {hot} AS hot FROM ({_valued_sql(sql)}) d) v) w
         WHERE hot = 1 OR (k - n_hot) % greatest(1, (n - n_hot) // greatest({MAX_POINTS} - n_hot, 1)) = 0
         ORDER BY commodity, k""")
     out: dict[str, Drawn] = {}

@@ -43,7 +43,10 @@ def test_fires_on_offshore_layers_with_a_nominee_and_a_fresh_holding(package: Pa
     assert "62 days" in ind["fresh"]["nodes"][0]["detail"] and ind["fresh"]["nodes"][0]["records"] == ["OW-1"]
     assert ind["nominee"]["nodes"][0]["node_id"] == "name:ALPHA-NOMINEES-LTD"
     assert alert.score == pytest.approx(1 - 0.75 * 0.65 * 0.75 * 0.7 * 0.8, abs=1e-4)
-    assert alert.value_at_risk_usd is not None and alert.value_at_risk_usd > 0  # its exports
+    [(exported_and_sold,)] = Workspace(tmp_path / "ws").connect().execute("""SELECT sum(v) FROM (
+        SELECT value_usd AS v FROM exports WHERE exporter_id = 'PE-A003'
+        UNION ALL SELECT value_usd FROM trades WHERE seller_id = 'PE-A003')""").fetchall()
+    assert alert.value_at_risk_usd == pytest.approx(exported_and_sold) and exported_and_sold > 0
     assert {s["id"] for s in alert.evidence["sources"]} == {"OW-1", "OW-2", "OW-3"}
     assert all(s["file"].endswith("ownership.csv") and s["row"] >= 2 for s in alert.evidence["sources"])
     assert "PE-A003" in alert.explanation and "secrecy jurisdiction" in alert.explanation
@@ -84,3 +87,32 @@ def test_a_replaced_secrecy_list_is_used_and_a_bad_one_is_explained(package: Pat
 
 def test_silent_without_ownership_data(package: Path, tmp_path: Path) -> None:
     assert run(package, tmp_path) == []
+
+
+def test_a_scoped_run_takes_the_judgements_kept_by_the_last_run(package: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """An actor's alert but its value depends on the ownership graph alone: judged once for every actor
+    and kept, a scoped run looks its subjects up (judging nobody); with nothing kept it judges them."""
+    from filon.detect import opaque_ownership
+    from filon.detect.incremental import fingerprints
+    from filon.detect.kept import KeptValues
+
+    offshore_layers(package)
+    transparent(package)
+    ingest_package(package, tmp_path / "ws")
+    ws = Workspace(tmp_path / "ws")
+    p = defaults("opaque_ownership")
+
+    def context(kept: bool) -> DetectContext:
+        return DetectContext(DuckDBEngine(ws.connect()),
+                             kept=KeptValues(tmp_path / "kept", fingerprints(ws), b"k" * 32) if kept else None)
+
+    [full] = detect(context(True), p)
+    judged: list[object] = []
+    real = opaque_ownership._judge
+    monkeypatch.setattr(opaque_ownership, "_judge", lambda *a: judged.append(a[3:]) or real(*a))
+    for kept in (True, False):
+        whole = context(kept)
+        assert detect(DetectContext(whole.engine, full=whole, scope_keys=frozenset({"PE-A003", "EC-A001"})), p) == [full]
+        assert detect(DetectContext(whole.engine, full=whole, scope_keys=frozenset({"EC-A001"})), p) == []
+    assert judged == [(frozenset({"PE-A003", "EC-A001"}),), (frozenset({"EC-A001"}),)]  # only when nothing is kept

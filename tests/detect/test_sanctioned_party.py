@@ -168,6 +168,43 @@ def test_a_scoped_run_reads_the_owners_above_its_subjects(package: Path, tmp_pat
     assert "Inversiones Andinas S.A.S." in alert.evidence["best_path"]
 
 
+def test_kept_screening_gives_the_same_alerts_without_screening_again(package: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every party is screened once and kept: the next analysis reads the matches back and screens
+    nobody; a party the screening has not met (an id `actors` lacks) is screened when asked for."""
+    from filon.detect import sanctioned_party
+    from filon.detect.incremental import fingerprints
+    from filon.detect.kept import KeptValues
+
+    write(package, ["S1,JAIRO ALONSO OSORIO RESTREPO,person,CO,,OFAC SDN,x", "S2,XX GHOST,,,,OFAC SDN,x"],
+          ownership=["O1,CO-A001,CO-H001,,100,shareholding,2019-01-01,",
+                     "O2,CO-H001,,\"Osorio Restrepo, Jairo Alonso\",90,beneficial,2019-01-01,"],
+          actors=["CO-H001,CO,Inversiones Andinas S.A.S.,company,,,2018-01-01,,,"])
+    ingest_package(package, tmp_path / "ws")
+    ws = Workspace(tmp_path / "ws")
+    screened: list[str] = []
+    real = sanctioned_party._screen
+    monkeypatch.setattr(sanctioned_party, "_screen", lambda party, *a: screened.append(party.key) or real(party, *a))
+    p = defaults("sanctioned_party")
+
+    def context() -> DetectContext:
+        return DetectContext(DuckDBEngine(ws.connect()), kept=KeptValues(tmp_path / "kept", fingerprints(ws), b"k" * 32))
+
+    first = {a.subject_id: a for a in detect(context(), p)}
+    assert set(first) == {"CO-A001"} and len(screened) >= 10 and "name:Osorio Restrepo, Jairo Alonso" in screened
+    screened.clear()
+    ctx = context()
+    assert {a.subject_id: a for a in detect(ctx, p)} == first and screened == []
+    watch = sanctioned_party._watch_list(ctx, p)
+    found = sanctioned_party._screening(ctx, watch, p, ()).of({"XX-GHOST", "CO-H001"}, watch, p)
+    assert screened == ["XX-GHOST"] and [m["entry_id"] for m in found["XX-GHOST"]] == ["S2"] and found["CO-H001"] == []
+    # With nothing kept (no signing key), a scoped run screens the parties of its subjects' walks alone.
+    screened.clear()
+    whole = DetectContext(DuckDBEngine(ws.connect()))
+    assert detect(DetectContext(whole.engine, full=whole, scope_keys=frozenset({"CO-A001"})), p) == [first["CO-A001"]]
+    assert sorted(screened) == ["CO-A001", "CO-H001", "name:Osorio Restrepo, Jairo Alonso"]
+
+
 @pytest.mark.parametrize("name", [
     "EXPORTADORA SEÑOR DE LOS MILAGROS S.A.C.", "Compañía Minera Ñañez  del Perú", "João Conceição Müller",
     "ØRSTED ÆBLE ŁÓDŹ Ǆemal", "Señor\u00a0Ñu", "Шевченко Ñu", "Ñu 李伟", "Ñu ®", "Ἱερά Ñu", "Ñu = <S.A.>", "",

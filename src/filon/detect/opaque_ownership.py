@@ -22,18 +22,26 @@ sold to other actors over the data.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import replace
+
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
-from filon.detect.parameters import Parameters
 from filon.detect.incremental import Scope
+from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
+from filon.detect.sanctioned_party import exported_and_sold
 from filon.graph.flags import Flag, node_flags
 from filon.graph.jurisdictions import secrecy_jurisdictions
-from filon.graph.ownership import OwnershipGraph, UltimateOwner, layers, load_graph, terminal, ultimate_owners
-
-FLOWS_SQL = """SELECT actor_id, sum(v) AS value_usd FROM (
-    SELECT exporter_id AS actor_id, value_usd AS v FROM exports
-    UNION ALL SELECT seller_id AS actor_id, value_usd AS v FROM trades) f GROUP BY actor_id"""
+from filon.graph.ownership import (
+    OwnershipGraph,
+    UltimateOwner,
+    in_force_key,
+    layers,
+    load_graph,
+    terminal,
+    ultimate_owners,
+)
 
 PHRASES = {"layers": "{n} layers of companies", "secrecy": "an owner in a secrecy jurisdiction ({what})",
            "fresh": "a company incorporated days before taking over ({what})", "nominee": "a nominee ({what})",
@@ -106,14 +114,34 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """A miner, trader or exporter whose owners hide behind several layers of companies, secrecy
     jurisdictions, nominees, fresh shells or circular holdings, with no identifiable natural person
     at the end: the structure a launderer uses to keep the gold's real owner out of every register."""
-    graph = load_graph(ctx)
+    judged = [alert for actor_id, alert in sorted(_judged(ctx, p).items()) if ctx.in_scope(actor_id)]
+    # What the alerted actors exported and sold: read for them alone, the few among thousands judged.
+    value = exported_and_sold(ctx, [a.subject_id for a in judged])
+    return [replace(alert, value_at_risk_usd=value.get(alert.subject_id)) for alert in judged]
+
+
+def _judged(ctx: DetectContext, p: Parameters) -> dict[str, Alert]:
+    """Every actor's alert but its value at risk, by actor (those without one left out).
+
+    It depends on the ownership graph in force at the end of the data and the parameters alone, so it
+    is judged once per analysis, and kept for the next one while they hold: a batch of declarations
+    then costs a look-up per actor it touches, not the structures of a thousand exporters."""
+    from filon.detect.incremental import params_key
+
     secrecy = secrecy_jurisdictions(p.secrecy_jurisdictions_file)
+    if ctx.scope_keys is not None and (ctx.full or ctx).kept is None:
+        return _judge(load_graph(ctx), p, secrecy, ctx.scope_keys)  # nothing is kept: judge the run's subjects only
+    key = ("opaque_ownership judged", in_force_key(ctx), params_key(p), tuple(sorted(secrecy.items())))
+    return ctx.memo(key, lambda: _judge(load_graph(ctx), p, secrecy), ("ownership", "actors"), keep="opaque_judged")
+
+
+def _judge(graph: OwnershipGraph, p: Parameters, secrecy: dict[str, str],
+           only: Collection[str] | None = None) -> dict[str, Alert]:
+    """The alert of each owned actor (of `only`, when given) with a supply-chain role whose structure
+    is opaque enough."""
     weights = dict(p.weights)
-    value = {r["actor_id"]: r["value_usd"] for r in ctx.query(FLOWS_SQL)}
-    alerts = []
-    # A scoped run is about a few hundred actors: look only at those, not at every owned node.
-    owned = graph.owners_of.keys() if ctx.scope_keys is None else ctx.scope_keys & graph.owners_of.keys()
-    for actor_id in sorted(owned):
+    alerts = {}
+    for actor_id in graph.owners_of if only is None else [a for a in only if a in graph.owners_of]:
         node = graph.node(actor_id)
         if node.name_only or not set(node.roles) & set(p.subject_roles):
             continue
@@ -127,9 +155,9 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
         if len(found) < p.min_indicators or score < p.min_score:
             continue
         links = [link for m in sorted(members) for link in graph.links_into(m) if link.owner in members]
-        alerts.append(Alert(
+        alerts[actor_id] = Alert(
             typology="opaque_ownership", subject_type="actor", subject_id=actor_id, country=node.country,
-            period=None, score=round(score, 4), value_at_risk_usd=value.get(actor_id),
+            period=None, score=round(score, 4), value_at_risk_usd=None,
             explanation=_explain(node.name, actor_id, found),
             evidence={
                 "indicators": found, "weights": {k: weights[k] for k in found},
@@ -141,5 +169,5 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
                                "share_pct": None if link.share is None else [round(s * 100, 4) for s in link.share],
                                "start_date": link.start} for link in links],
                 "sources": [link.source() for link in links][: int(p.max_sources)],
-            }))
+            })
     return alerts

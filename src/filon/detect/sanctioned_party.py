@@ -17,10 +17,11 @@ with every match, the names compared, the fields that agreed or disagreed, and t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -34,10 +35,11 @@ from filon.detect._screening import (
 )
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
-from filon.detect.parameters import Parameters
 from filon.detect.incremental import Scope
+from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
 
+T = TypeVar("T")
 _PERSON = {"person", "individual", "natural_person", "natural person", "persona"}
 _ORGANISATION = {"company", "organization", "organisation", "legalentity", "legal_entity", "entity", "cooperative",
                  "public_body", "public body", "business", "empresa", "sociedad"}
@@ -70,8 +72,17 @@ def _watch_list(ctx: DetectContext, p: Parameters) -> WatchList:
                                 r["reason"], r["file"], r["row"]) for r in rows), int(p.max_block_size))
 
 
-def _links(ctx: DetectContext) -> dict[str, list[dict[str, Any]]]:
-    """Ownership and control links by owned actor, keeping those in force during the data's period."""
+#: Ownership links, ordered by `_links` (in Arrow, on the few a scoped run follows: cheaper than
+#: sorting the national table in SQL).
+LINKS_SQL = """
+  SELECT record_id, subject_id, owner_id, owner_name, share_pct, control_kind, start_date, end_date,
+         _source_file AS file, _source_row AS row
+  FROM ownership"""
+
+
+def _links(ctx: DetectContext, subjects: Collection[str] | None, depth: int) -> dict[str, list[dict[str, Any]]]:
+    """Ownership and control links by owned actor, keeping those in force during the data's period:
+    all of them, or those a walk of `depth` levels up from `subjects` may follow (a scoped run)."""
     # Which links were out of force during the period the flows span is a figure over all the data,
     # recorded so that an incremental run checks it has not changed (the period itself moves with every
     # batch). Recording the few ids left out, not the thousands of links kept, keeps that check cheap;
@@ -84,47 +95,153 @@ def _links(ctx: DetectContext) -> dict[str, list[dict[str, Any]]]:
                  AND (o.start_date IS NULL OR w.hi IS NULL OR o.start_date <= w.hi)
                  AND (o.start_date IS NULL OR o.end_date IS NULL OR o.end_date >= o.start_date))
       ORDER BY o.record_id""")}
-    rows = ctx.query("""
-      SELECT record_id, subject_id, owner_id, owner_name, share_pct, control_kind, start_date, end_date,
-             _source_file AS file, _source_row AS row
-      FROM ownership ORDER BY subject_id, record_id""")
+    table = ctx.query_arrow(LINKS_SQL)
+    if table.num_rows and subjects is not None:
+        table = _reachable(table, subjects, depth)
+    if table.num_rows:  # (an engine may give an empty result no columns)
+        table = table.sort_by([("subject_id", "ascending"), ("record_id", "ascending")])
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
+    for r in table.to_pylist():
         if r["record_id"] not in out_of_force:
             out[r["subject_id"]].append(r)
     return out
 
 
+def _reachable(links: pa.Table, subjects: Collection[str], depth: int) -> pa.Table:
+    """The rows of `links` whose subject is within `depth - 1` links above one of `subjects` (those
+    `_walk` may follow). Found level by level in Arrow, so only they become Python dicts: a scoped
+    run follows a few thousand links, not the country's."""
+    owned, owner = pc.cast(links["subject_id"], pa.string()), pc.cast(links["owner_id"], pa.string())
+    wanted = np.zeros(links.num_rows, dtype=bool)
+    seen: set[str] = set()
+    level = set(subjects)
+    for _ in range(depth):
+        if not level:
+            break
+        seen |= level
+        here = pc.is_in(owned, value_set=pa.array(sorted(level), pa.string()))
+        wanted |= here.to_numpy(zero_copy_only=False)
+        level = set(pc.filter(owner, here).drop_null().to_pylist()) - seen
+    return links.filter(pa.array(wanted))
+
+
+#: Each exporter's declared exports and each seller's sales (USD), apart: exports are what most
+#: batches add, while sales come from trades, two million rows at national scale, whose totals are
+#: kept between runs (`_whole`).
+EXPORTED_SQL = """SELECT exporter_id AS actor_id, sum(value_usd) AS value_usd FROM exports
+    WHERE exporter_id IS NOT NULL GROUP BY exporter_id"""
+SOLD_SQL = """SELECT seller_id AS actor_id, sum(value_usd) AS value_usd FROM trades
+    WHERE seller_id IS NOT NULL GROUP BY seller_id"""
+#: Actors dealing in minerals otherwise: buying, producing, holding a mining right, or with a role.
+DEALING_SQL = """SELECT DISTINCT actor_id FROM (
+    SELECT buyer_id AS actor_id FROM trades UNION ALL SELECT producer_id FROM production UNION ALL
+    SELECT holder_id FROM mining_rights UNION ALL SELECT actor_id FROM actors WHERE roles IS NOT NULL AND roles <> '') d
+    WHERE actor_id IS NOT NULL ORDER BY actor_id"""
+#: Owners known by name only (what `_walk` yields as `name:<owner_name>`).
+NAMED_OWNERS_SQL = """SELECT DISTINCT owner_name FROM ownership
+    WHERE coalesce(owner_id, '') = '' AND coalesce(owner_name, '') <> '' ORDER BY owner_name"""
+
+
+def exported_and_sold(ctx: DetectContext, ids: Collection[str] | None) -> dict[str, float | None]:
+    """Actor -> what it exported and sold to other actors over the data (USD; None when no value
+    is recorded), for the actors among `ids` (every one when None) that did either. The value at
+    risk of both ownership typologies (`opaque_ownership` takes it from here)."""
+    exported = {r["actor_id"]: r["value_usd"]
+                for r in _pick(_whole(ctx, "exports_by_exporter", _table(EXPORTED_SQL), ("exports",), keep=False), ids)}
+    sold = {r["actor_id"]: r["value_usd"] for r in _pick(_whole(ctx, "sales_by_seller", _table(SOLD_SQL), ("trades",)), ids)}
+    return {a: None if exported.get(a) is None and sold.get(a) is None else
+            (exported.get(a) or 0.0) + (sold.get(a) or 0.0) for a in {**exported, **sold}}
+
+
 def _dealers(ctx: DetectContext) -> dict[str, float]:
     """Actors dealing in minerals, with the value of what they exported or sold (USD); in a scoped
     run only those the run is about."""
-    rows = _rows_of(ctx, """
-      WITH moved AS (
-        SELECT exporter_id AS actor_id, value_usd AS v FROM exports UNION ALL
-        SELECT seller_id, value_usd FROM trades UNION ALL SELECT buyer_id, 0 FROM trades UNION ALL
-        SELECT producer_id, 0 FROM production UNION ALL SELECT holder_id, 0 FROM mining_rights UNION ALL
-        SELECT actor_id, 0 FROM actors WHERE roles IS NOT NULL AND roles <> '')
-      SELECT actor_id, sum(coalesce(v, 0)) AS value_usd FROM moved WHERE actor_id IS NOT NULL GROUP BY actor_id""",
+    value = exported_and_sold(ctx, ctx.scope_keys)
+    dealing = _pick(_whole(ctx, "mineral_dealers", _table(DEALING_SQL), ("trades", "production", "mining_rights", "actors")),
                     ctx.scope_keys)
-    return {r["actor_id"]: float(r["value_usd"] or 0.0) for r in rows}
+    return {a: float(value.get(a) or 0.0) for a in {**value, **{r["actor_id"]: None for r in dealing}}}
 
 
-def _actors(ctx: DetectContext, ids: set[str] | None) -> dict[str, dict[str, Any]]:
-    """Actor rows by id: all of them, or only `ids`."""
-    rows = _rows_of(ctx, "SELECT actor_id, name, kind, country, tax_id, _source_file AS file, _source_row AS row "
-                         "FROM actors", ids)
-    return {r["actor_id"]: r for r in rows}
+def _whole(ctx: DetectContext, name: str, compute: Callable[[DetectContext], T], tables: tuple[str, ...],
+           parts: Any = (), keep: bool = True) -> T:
+    """`compute` over all the data (reading `tables`), once per analysis, and with `keep` kept for the
+    next one while they (and `parts`) are unchanged (`DetectContext.memo`). Figures per actor or per
+    party only: a scoped run takes them too, as a subject's figures are the same over all the rows as
+    over its own, to which the run is narrowed (and whole tables are read faster than narrowed ones)."""
+    whole = ctx.full or ctx
+    ctx.uses(*tables)
+    return whole.memo(("sanctioned_party", name, parts), lambda: compute(whole), tables, keep=name if keep else None)
 
 
-def _rows_of(ctx: DetectContext, sql: str, ids: Collection[str] | None) -> list[dict[str, Any]]:
-    """The rows of `sql` whose `actor_id` is one of `ids` (every row when None). Filtered in Arrow,
-    before rows become Python dicts: a scoped run then converts a few hundred rows, not one per
-    actor of the country (tens of thousands, which took most of its time)."""
-    if ids is None:
-        return ctx.query(sql)
-    table = ctx.query_arrow(sql)
-    keep = pc.is_in(pc.cast(table["actor_id"], pa.string()), value_set=pa.array(sorted(ids), pa.string()))
-    return table.filter(keep).to_pylist()
+def _table(sql: str) -> Callable[[DetectContext], pa.Table]:
+    return lambda ctx: ctx.query_arrow(sql)
+
+
+def _pick(table: pa.Table, ids: Collection[str] | None) -> list[dict[str, Any]]:
+    """The rows of `table` whose `actor_id` is one of `ids` (every row when None), as dicts. Filtered
+    in Arrow, before rows become Python dicts: a scoped run then converts a few hundred rows, not one
+    per actor of the country (tens of thousands, which took most of its time)."""
+    return _only(table, "actor_id", ids).to_pylist()
+
+
+def _only(table: pa.Table, column: str, ids: Collection[str] | None) -> pa.Table:
+    """The rows of `table` whose `column` is one of `ids` (every row when None)."""
+    if ids is None or not table.num_rows:  # (an engine may give an empty result no columns)
+        return table
+    return table.filter(pc.is_in(pc.cast(table[column], pa.string()), value_set=pa.array(sorted(ids), pa.string())))
+
+
+ACTORS_SQL = "SELECT actor_id, name, kind, country, tax_id, _source_file AS file, _source_row AS row FROM actors"
+
+
+@dataclass
+class Screening:
+    """Parties (actors, owners known by name only) screened against the watch list, with the actors'
+    rows, which the alerts quote. Screening is most of a full run, and a scoped one meets thousands
+    of owners above its subjects, so every party of the workspace is screened once and kept between
+    runs while the actors, the ownership records and the list are unchanged (`_screening`)."""
+
+    actors: pa.Table  # ACTORS_SQL
+    named: pa.Array  # party keys of the owners known by name only
+    matches: dict[str, list[dict[str, Any]]]  # party key -> what it matches (parties matching nothing left out)
+
+    def of(self, keys: Collection[str], watch: WatchList, p: Parameters) -> dict[str, list[dict[str, Any]]]:
+        """The matches of each of `keys`. A key not screened (an actor id the links or the flows name
+        but `actors` lacks) is screened now, as the name it is known by."""
+        wanted = list(keys)
+        ids = pc.cast(self.actors["actor_id"], pa.string()).chunks if self.actors.num_rows else []
+        screened = pa.chunked_array([self.named, *ids], pa.string()).combine_chunks()
+        done = pc.is_in(pa.array(wanted, pa.string()), value_set=screened).to_pylist()
+        return {k: self.matches.get(k, []) if known else _screen(_party(k, {}), watch, p)
+                for k, known in zip(wanted, done)}
+
+    def rows(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The actors' rows of `ids`, by id."""
+        return {r["actor_id"]: r for r in _pick(self.actors, ids)}
+
+
+def _screening(ctx: DetectContext, watch: WatchList, p: Parameters, keys: Collection[str]) -> Screening:
+    """Every party screened against `watch` (the `sanctions` table read with parameters `p`): kept
+    between runs. With nothing kept (no signing key), a scoped run screens the parties `keys` alone."""
+    from filon.detect.incremental import params_key
+
+    if ctx.scope_keys is not None and (ctx.full or ctx).kept is None:
+        return _screen_parties(ctx, watch, p, keys)
+    return _whole(ctx, "sanctions_screening", lambda whole: _screen_parties(whole, watch, p),
+                  ("actors", "ownership", "sanctions"), params_key(p))
+
+
+def _screen_parties(ctx: DetectContext, watch: WatchList, p: Parameters,
+                    keys: Collection[str] | None = None) -> Screening:
+    """Each actor and each owner known by name only (of `keys`, when given) screened against `watch`."""
+    table = _only(ctx.query_arrow(ACTORS_SQL), "actor_id", keys)
+    if table.num_rows:  # one file name per batch, not per row, in what is kept
+        table = table.set_column(table.schema.get_field_index("file"), "file", pc.dictionary_encode(table["file"]))
+    actors = {r["actor_id"]: r for r in table.to_pylist()}
+    named = [f"name:{r['owner_name']}" for r in ctx.query(NAMED_OWNERS_SQL)]
+    named = named if keys is None else [k for k in named if k in keys]
+    matches = {k: found for k in [*actors, *named] if (found := _screen(_party(k, actors), watch, p))}
+    return Screening(table, pa.array(named, pa.string()), matches)
 
 
 def _walk(actor_id: str, links: dict[str, list[dict[str, Any]]], max_depth: int) -> Iterator[tuple[str, list[dict]]]:
@@ -216,26 +333,25 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     watch = _watch_list(ctx, p)
     if not watch.entries:
         return []
-    links, dealers = _links(ctx), _dealers(ctx)
+    dealers = _dealers(ctx)
     subjects = sorted(d for d in dealers if ctx.in_scope(d))
     depth = int(p.max_depth)
-    # A scoped run reads the actors it screens (its subjects and everyone above them), not all of them.
-    above = None if ctx.scope_keys is None else {k for a in subjects for k, _ in _walk(a, links, depth)}
-    actors = _actors(ctx, above)
-    cache: dict[str, list[dict[str, Any]]] = {}
+    links = _links(ctx, None if ctx.scope_keys is None else subjects, depth)
+    walks = {a: list(_walk(a, links, depth)) for a in subjects}
+    parties = {k for walk in walks.values() for k, _ in walk}
+    screening = _screening(ctx, watch, p, parties)
+    matches_of = screening.of(parties, watch, p)
+    hits = {a: found for a, walk in walks.items() if (found := [(path, m) for k, path in walk for m in matches_of[k]])}
+    # Actor rows only for the alerts: their subjects and the owners on their paths.
+    actors = screening.rows({*hits, *(link["owner_id"] for found in hits.values() for path, _ in found for link in path
+                                    if link["owner_id"])})
     alerts = []
-    for actor_id in subjects:
+    for actor_id, found in hits.items():
         subject = _party(actor_id, actors)
-        matches = []
-        for key, path in _walk(actor_id, links, depth):
-            if key not in cache:
-                cache[key] = _screen(_party(key, actors), watch, p)
-            for m in cache[key]:
-                matches.append({**m, "depth": len(path), "path": _path_text(subject, path, actors),
-                                "score": round(m["confidence"] * p.depth_decay ** len(path), 4),
-                                "_links": path})
-        if matches:
-            alerts.append(_alert(subject, matches, dealers[actor_id], actors, p))
+        matches = [{**m, "depth": len(path), "path": _path_text(subject, path, actors),
+                    "score": round(m["confidence"] * p.depth_decay ** len(path), 4), "_links": path}
+                   for path, m in found]
+        alerts.append(_alert(subject, matches, dealers[actor_id], actors, p))
     return alerts
 
 

@@ -11,7 +11,7 @@ added to the capital (that would count the same shares twice).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -36,9 +36,6 @@ class Node:
     roles: tuple[str, ...]
     name_only: bool           # known only by name in the ownership table
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return Node, _fields(self)  # pickled as a plain tuple: a kept national graph loads in a fraction
-
     @property
     def natural_person(self) -> bool:
         """A person actor, or (kind not recorded) a name that carries no legal form or organisation word."""
@@ -59,9 +56,6 @@ class Link:
     source_file: str | None = None
     source_row: int | None = None
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return Link, _fields(self)
-
     @property
     def equity(self) -> bool:
         return self.kind in EQUITY_KINDS
@@ -70,30 +64,31 @@ class Link:
         return {"table": "ownership", "id": self.record_id, "file": self.source_file, "row": self.source_row}
 
 
-def _fields(item: Any) -> tuple[Any, ...]:
-    """A slotted dataclass's values in field order (what its constructor takes)."""
-    return tuple(getattr(item, name) for name in item.__slots__)
-
-
 @dataclass
 class OwnershipGraph:
-    """Nodes and the links valid at `as_of` (or overlapping `period`), indexed both ways."""
+    """Nodes and the links valid at `as_of` (or overlapping `period`), indexed both ways.
 
-    nodes: dict[str, Node]
-    links: list[Link]
+    Pickled as columns (`filon.graph.packed`) with its effective ownership: a kept national graph
+    then loads in a fraction of the time, and its nodes and links are built as they are asked for
+    (so `nodes` may be any mapping and `links` any sequence, in the orders they were built in)."""
+
+    nodes: Mapping[str, Node]
+    links: Sequence[Link]
     as_of: date | None = None
     period: tuple[date, date] | None = None
     warnings: list[str] = field(default_factory=list)
 
     @cached_property
-    def owners_of(self) -> dict[str, list[Link]]:
+    def owners_of(self) -> Mapping[str, list[Link]]:
+        """Node id -> the links into it (its owners and controllers), in link order."""
         out: dict[str, list[Link]] = defaultdict(list)
         for link in self.links:
             out[link.subject].append(link)
         return dict(out)
 
     @cached_property
-    def holdings_of(self) -> dict[str, list[Link]]:
+    def holdings_of(self) -> Mapping[str, list[Link]]:
+        """Node id -> the links from it (what it owns or controls), in link order."""
         out: dict[str, list[Link]] = defaultdict(list)
         for link in self.links:
             out[link.owner].append(link)
@@ -115,6 +110,11 @@ class OwnershipGraph:
     def effective(self):  # type: ignore[no-untyped-def]  # -> EffectiveOwnership, imported late (scipy)
         from filon.graph.effective import effective_ownership
         return effective_ownership(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as columns, with the effective ownership (see the class docstring)."""
+        from filon.graph.packed import pack, restore
+        return restore, (pack(self),)
 
 
 def _as_date(value: Any, where: str) -> date | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from rigour.names import extract_org_types
 
@@ -33,8 +34,10 @@ def name_node_id(name: str) -> str:
     return "name:" + normalise_name(name).replace(" ", "-")
 
 
+@lru_cache(maxsize=65536)
 def looks_like_organisation(name: str) -> bool:
-    """True when a free-text owner name carries a legal form or an organisation word."""
+    """True when a free-text owner name carries a legal form or an organisation word. Cached: a
+    name-only owner is asked about by every structure it sits in, and rigour's parse is slow."""
     if extract_org_types(name):
         return True
     words = set(normalise_name(name.replace(".", "")).split())  # "E.I.R.L." reads as EIRL

@@ -47,7 +47,9 @@ def neighbourhood(graph: OwnershipGraph, actor_id: str, hops: int = 2, *, trades
             nxt |= {link.owner for link in graph.links_into(n)} | {link.subject for link in graph.links_from(n)}
         frontier = nxt - seen
         seen |= frontier
-    links = [link for link in graph.links if link.owner in seen and link.subject in seen]
+    # Each link among them is one into its subject: read from the nodes reached, not from every link of
+    # the country (a kept graph builds its links only as they are asked for).
+    links = [link for n in sorted(seen) for link in graph.links_into(n) if link.owner in seen]
     trade_list = [(t["seller_id"], t["buyer_id"], float(t.get("value_usd") or 0.0)) for t in trades
                   if t["seller_id"] in seen and t["buyer_id"] in seen]
     return Neighbourhood(actor_id, sorted(seen), links, trade_list, {n: list((flags or {}).get(n, [])) for n in seen})

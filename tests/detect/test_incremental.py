@@ -88,14 +88,12 @@ def by_id(out: Path) -> dict[str, dict[str, Any]]:
     return {r["alert_id"]: r for r in rows}
 
 
-@pytest.mark.parametrize("table,share,how,scoped", CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
-def test_incremental_equals_full(region: Path, tmp_path: Path, table: str, share: float, how: str,
-                                 scoped: set[str]) -> None:
-    base, batch = split(region, tmp_path, table, share, how)
-    ws, last = tmp_path / "ws", tmp_path / "last"
-    ingest_package(base, ws)
-    run_analysis(ws, last)
-    ingest_package(batch, ws)
+SUPPLY = {"export_without_supply", "mass_balance_break"}
+
+
+def incremental_and_full(ws: Path, last: Path, tmp_path: Path) -> tuple[Any, Any]:
+    """Analyse `ws` incrementally and in full, each from a copy of the last run's folder `last`;
+    assert both give the same alerts and return both results."""
     results = {}
     for mode in ("incremental", "full"):
         shutil.copytree(last, tmp_path / mode)
@@ -105,12 +103,31 @@ def test_incremental_equals_full(region: Path, tmp_path: Path, table: str, share
     differ = [k for k in inc if not close({c: inc[k][c] for c in ("score", "value_at_risk_usd", "evidence", "explanation")},
                                           {c: full[k][c] for c in ("score", "value_at_risk_usd", "evidence", "explanation")})]
     assert not differ, [(inc[k]["typology"], inc[k]["subject_id"]) for k in differ]
-    r = results["incremental"]
+    assert not results["incremental"].failures
+    return results["incremental"], results["full"]
+
+
+@pytest.mark.parametrize("table,share,how,scoped", CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
+def test_incremental_equals_full(region: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str,
+                                 share: float, how: str, scoped: set[str]) -> None:
+    from filon.detect.tally import TallyStore
+
+    base, batch = split(region, tmp_path, table, share, how)
+    ws, last = tmp_path / "ws", tmp_path / "last"
+    ingest_package(base, ws)
+    run_analysis(ws, last)
+    ingest_package(batch, ws)
+    over, inner = [], TallyStore._over
+    monkeypatch.setattr(TallyStore, "_over", lambda self, tally, only: over.append(only) or inner(self, tally, only))
+    r, full = incremental_and_full(ws, last, tmp_path)
     assert scoped <= set(r.scoped), r.scoped
-    assert r.reused and not results["full"].reused
+    if SUPPLY <= scoped:  # the supply tally was the last run's plus the new batch's sums
+        assert {t: ids for only in over for t, ids in only.items() if ids} == {table: {
+            b.batch_id for b in Workspace(ws).batches if b.table == table} - {
+            b for bs in load_state(last, Workspace(ws)).batches.values() for b in bs}}, over
+    assert r.reused and not full.reused
     if table == "exports":  # it reads ownership and trades only (the links in force have not moved)
         assert "shared_controller" in r.reused
-    assert not r.failures
 
 
 def test_unchanged_workspace_reuses_everything(region: Path, tmp_path: Path) -> None:
@@ -182,14 +199,40 @@ def test_a_state_left_by_other_code_is_not_reused(region: Path, tmp_path: Path, 
     assert load_state(tmp_path / "out", Workspace(tmp_path / "ws")) is None
 
 
-@pytest.mark.parametrize("table,how", [("trades", "latest"), ("exports", "random")])
-def test_scoped_runs_on_whole_tables_are_exact(region: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                table: str, how: str) -> None:
-    """When the touched subjects hold most of a table's rows the scoped run reads it whole (see
-    `BROAD_SHARE`): forced here for every table, the alerts must still be a full run's."""
-    from filon.detect import incremental
+def test_a_removed_batch_runs_the_balance_detectors_in_full(region: Path, tmp_path: Path) -> None:
+    """The supply tally kept from the last run counts a batch since removed: its sums cannot be taken
+    back out, so the balance detectors run in full and compute it from all rows again."""
+    from filon.store.remove import remove_batch
 
-    monkeypatch.setattr(incremental, "BROAD_MIN_ROWS", 0)
-    monkeypatch.setattr(incremental, "BROAD_SHARE", -1.0)
-    case = next(c for c in CASES if c[0] == table and c[2] == how)
-    test_incremental_equals_full(region, tmp_path, *case)
+    base, batch = split(region, tmp_path, "trades", 0.02, "latest")
+    ws, last = tmp_path / "ws", tmp_path / "last"
+    ingest_package(base, ws)
+    before = {b.batch_id for b in Workspace(ws).batches}
+    ingest_package(batch, ws)
+    run_analysis(ws, last)
+    remove_batch(Workspace(ws), next(b.batch_id for b in Workspace(ws).batches if b.batch_id not in before), force=True)
+    r, _ = incremental_and_full(ws, last, tmp_path)
+    assert not SUPPLY & set(r.scoped + r.reused), (r.scoped, r.reused)
+
+
+def test_a_batch_moving_the_reference_purities_runs_the_balance_detectors_in_full(region: Path, tmp_path: Path) -> None:
+    """New declarations of low purity move the reference purity every estimated fine mass is taken
+    at: every exporter's balance may change, so the balance detectors run in full."""
+    base, batch = split(region, tmp_path, "exports", 0.05, "latest")
+    with open(batch / "exports.csv", newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    for r in rows:
+        if r["fine_mass_kg"] and r["net_mass_kg"]:
+            r["fine_mass_kg"] = f"{float(r['net_mass_kg']) * 0.3:.3f}"
+    with open(batch / "exports.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    ws, last = tmp_path / "ws", tmp_path / "last"
+    ingest_package(base, ws)
+    run_analysis(ws, last)
+    ingest_package(batch, ws)
+    r, _ = incremental_and_full(ws, last, tmp_path)
+    assert not SUPPLY & set(r.scoped + r.reused), (r.scoped, r.reused)
+    assert "undervaluation" in r.scoped  # the purities are the supply detectors' figure, not every detector's

@@ -1,6 +1,7 @@
 """Scoped runs of one analysis share their connection: the subjects' keys and each narrowed table
-are computed once for every detector with the same scope, and a table a detector's scope does not
-name is whole again for it (`filon.detect.incremental.ScopedConnection`)."""
+(a view filtering the table's files, never a copy) are made once for every detector with the same
+scope, and a table a detector's scope does not name is whole again for it
+(`filon.detect.incremental.ScopedConnection`)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,15 @@ def counts(con: object) -> dict[str, int]:
 
 
 def temp_tables(con: object) -> set[str]:
-    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}  # type: ignore[attr-defined]
+    """The temporary tables and views the narrowing made (the views named after tables are not temporary)."""
+    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL "  # type: ignore[attr-defined]
+                                      "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").fetchall()}
+
+
+def copies(con: object) -> int:
+    """Rows copied into temporary tables (only the subjects' keys: narrowed tables are views)."""
+    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()]  # type: ignore[attr-defined]
+    return sum(con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names)  # type: ignore[attr-defined]
 
 
 def test_same_scope_shares_narrowed_tables_and_other_tables_are_whole_again(tmp_path: Path) -> None:
@@ -70,6 +79,7 @@ def test_same_scope_shares_narrowed_tables_and_other_tables_are_whole_again(tmp_
         con, keys = shared.narrow(balance, added)
         made = temp_tables(con)
         assert keys == alone_keys and counts(con) == expected
+        assert copies(con) == len(keys)  # the narrowed tables are views: nothing copied but the keys
         again, keys = shared.narrow(supply, added)
         assert again is con and keys == alone_keys and counts(con) == expected
         assert temp_tables(con) == made  # nothing computed twice

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from filon.detect.tally import Tally
+
 #: Commodity implied by an HS heading when a declaration does not name it.
 HS_COMMODITY = {"7108": "Au", "7106": "Ag", "2603": "Cu", "2608": "Zn", "2609": "Sn", "2607": "Pb", "2805": "Hg"}
 #: Typical purity of refined or semi-refined products: bullion is 99.5 % (LBMA good delivery),
@@ -91,3 +93,112 @@ def imports_fine_sql() -> str:
     """SQL of imports with `commodity` (from the HS code) and `kg` (fine, at the product's upper purity)."""
     purity = "CASE " + " ".join(f"WHEN left(hs_code, 4) = '{h}' THEN {v}" for h, v in IMPORT_PURITY.items()) + " END"
     return f"SELECT i.*, {_hs_case('hs_code')} AS commodity, net_mass_kg * {purity} AS kg FROM imports i"
+
+
+def supply_flows_sql(purity: str) -> str:
+    """SQL of every flow of fine metal into or out of an actor's books, one row per record: exports
+    (`exported`, fine mass estimated as in `exports_fine_sql`, NULL when it cannot be), trades as seller
+    (`sold`) and as buyer (`bought`), production of the rights an actor holds or declares producing
+    (`produced`) and imports matched to an importer by name in its country (`imported`). Columns:
+    actor_id, commodity, year, mi (month index, NULL for a yearly record), flow, kg, estimated,
+    value_usd, ref (the record's id), _source_file, _source_row."""
+    month = "year(date) * 12 + month(date) - 1"
+    return f"""
+      SELECT exporter_id AS actor_id, commodity, year(date) AS year, {month} AS mi, 'exported' AS flow, kg,
+             estimated, value_usd, declaration_id AS ref, _source_file, _source_row
+      FROM ({exports_fine_sql(purity)}) e WHERE commodity IS NOT NULL
+      UNION ALL
+      SELECT seller_id, commodity, year(date), {month}, 'sold', fine_mass_kg, false, value_usd, record_id,
+             _source_file, _source_row FROM trades
+      UNION ALL
+      SELECT buyer_id, commodity, year(date), {month}, 'bought', fine_mass_kg, false, value_usd, record_id,
+             _source_file, _source_row FROM trades
+      UNION ALL
+      SELECT coalesce(p.producer_id, r.holder_id), p.commodity, CAST(left(p.period, 4) AS INT),
+             {month_index_sql('p.period')}, 'produced', p.fine_mass_kg, false, p.value_usd, p.record_id,
+             p._source_file, p._source_row
+      FROM production p LEFT JOIN mining_rights r ON r.right_id = p.right_id
+      UNION ALL
+      SELECT a.actor_id, i.commodity, CAST(left(i.period, 4) AS INT), {month_index_sql('i.period')}, 'imported',
+             i.kg, false, i.value_usd, i.record_id, i._source_file, i._source_row
+      FROM ({imports_fine_sql()}) i
+      JOIN actors a ON a.country = i.country AND upper(trim(a.name)) = upper(trim(i.importer_name))
+      WHERE i.commodity IS NOT NULL"""
+
+
+def supply_tally(purity: str, carry_months: int) -> Tally:
+    """Per actor, commodity and year, the sums the balance detectors compare (`mass_balance_break`,
+    `export_without_supply`), kept between runs (`filon.detect.tally`):
+
+      <flow>_kg, <flow>_rows   fine metal and records of each flow (kg: the records that have one);
+      exported_rows_kg, estimated_rows(_kg), exported_value_usd, sold_value_usd
+                               exports with a fine mass, exports whose fine mass is estimated (with
+                               one), the value of exports with a fine mass and of sales;
+      carry_kg, carry_imported_kg
+                               the opening stock's terms: what was acquired (+) and sold or shipped (-)
+                               in the `carry_months` before the year, a yearly record counting
+                               carry_months / 12 of its mass; imports apart (only
+                               `export_without_supply` counts them).
+
+    The opening stock is a year's row's own sum (each record adds to the years whose window holds
+    its month), so every column adds up over records and a new batch only adds its own sums."""
+    k = int(carry_months)
+    carry = "CASE WHEN flow = 'imported' THEN 'carry_imported' ELSE 'carry' END"
+    held = "commodity IS NOT NULL AND kg IS NOT NULL"
+    terms = ["SELECT actor_id, commodity, year, flow, kg, estimated, value_usd FROM f"]
+    # a monthly record, to the opening stock of each later year whose window of k months holds its month
+    terms += [f"SELECT actor_id, commodity, year + {o}, {carry}, CASE WHEN flow IN ('exported', 'sold') THEN -kg "
+              f"ELSE kg END, false, CAST(NULL AS DOUBLE) FROM f "
+              f"WHERE {held} AND mi IS NOT NULL AND mi - year * 12 >= {12 * o - k}" for o in range(1, (k + 11) // 12 + 1)]
+    # a yearly record, k/12 of it to the next year's
+    terms.append(f"SELECT actor_id, commodity, year + 1, {carry}, CASE WHEN flow IN ('exported', 'sold') THEN -kg "
+                 f"ELSE kg * {k} / 12.0 END, false, CAST(NULL AS DOUBLE) FROM f "
+                 f"WHERE {held} AND mi IS NULL AND year IS NOT NULL")
+    union = "\n      UNION ALL\n      ".join(terms)
+    sql = f"""
+    SELECT actor_id, commodity, year,
+      sum(kg) FILTER (WHERE flow = 'exported') AS exported_kg,
+      count(*) FILTER (WHERE flow = 'exported') AS exported_rows,
+      count(kg) FILTER (WHERE flow = 'exported') AS exported_rows_kg,
+      count(*) FILTER (WHERE flow = 'exported' AND estimated) AS estimated_rows,
+      count(kg) FILTER (WHERE flow = 'exported' AND estimated) AS estimated_rows_kg,
+      sum(value_usd) FILTER (WHERE flow = 'exported' AND kg IS NOT NULL) AS exported_value_usd,
+      sum(kg) FILTER (WHERE flow = 'sold') AS sold_kg,
+      count(*) FILTER (WHERE flow = 'sold') AS sold_rows,
+      sum(value_usd) FILTER (WHERE flow = 'sold') AS sold_value_usd,
+      sum(kg) FILTER (WHERE flow = 'bought') AS bought_kg,
+      count(*) FILTER (WHERE flow = 'bought') AS bought_rows,
+      sum(kg) FILTER (WHERE flow = 'produced') AS produced_kg,
+      count(*) FILTER (WHERE flow = 'produced') AS produced_rows,
+      sum(kg) FILTER (WHERE flow = 'imported') AS imported_kg,
+      sum(kg) FILTER (WHERE flow = 'carry') AS carry_kg,
+      sum(kg) FILTER (WHERE flow = 'carry_imported') AS carry_imported_kg
+    FROM (
+      {union}) terms
+    WHERE actor_id IS NOT NULL GROUP BY actor_id, commodity, year"""
+    return Tally(f"supply_k{k}", sql, ("actor_id", "commodity", "year"), sources=("exports", "trades", "production",
+                 "imports"), lookups=("mining_rights", "actors"), shared=(("f", supply_flows_sql(purity)),))
+
+
+def largest_flows(ctx: Any, purity: str, flows: tuple[str, ...], keys: set[tuple[str, str, int]],
+                  limit: int) -> dict[tuple[str, str, int], list[dict[str, Any]]]:
+    """The `limit` largest records (by fine mass, then id) of `flows` of each (actor, commodity, year)
+    in `keys`, in one query: the evidence of a balance alert. Exports without a fine mass are left out."""
+    if not keys:
+        return {}
+    actors = sorted({k[0] for k in keys})
+    wanted = ", ".join(f"'{f}'" for f in flows)
+    rows = ctx.query(f"""
+        SELECT actor_id, commodity, year, flow, ref, kg, estimated, file, row FROM (
+          SELECT actor_id, commodity, year, flow, ref, kg, estimated, _source_file AS file, _source_row AS row,
+                 row_number() OVER (PARTITION BY actor_id, commodity, year ORDER BY kg DESC, ref) AS rank
+          FROM ({supply_flows_sql(purity)}) f
+          WHERE flow IN ({wanted}) AND NOT (flow = 'exported' AND kg IS NULL)
+            AND actor_id IN ({", ".join("?" for _ in actors)}))
+        WHERE rank <= {int(limit)} ORDER BY actor_id, commodity, year, rank""", actors)
+    out: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    for r in rows:
+        key = (r["actor_id"], r["commodity"], r["year"])
+        if key in keys:
+            out.setdefault(key, []).append(r)
+    return out

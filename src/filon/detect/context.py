@@ -34,6 +34,8 @@ class DetectContext:
     globals: dict[str, str] = field(default_factory=dict, repr=False)
     #: Values kept between runs (`filon.detect.kept.KeptValues`), for `memo(..., keep=...)`.
     kept: Any = field(default=None, repr=False)
+    #: Sums kept between runs and brought up to date by adding new batches' (`filon.detect.tally`).
+    tallies: Any = field(default=None, repr=False)
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run `sql` and return rows as dicts."""
@@ -66,6 +68,18 @@ class DetectContext:
         if record:
             self._record(sql)
         return (self.full or self).engine.query(sql)
+
+    def tally(self, tally: Any) -> str:
+        """SQL relation of `tally` (a `filon.detect.tally.Tally`): its sums over every row, even in a
+        scoped run, taken from the last run's plus the new batches' when the run keeps tallies
+        (DuckDB on a workspace), else computed here (in a scoped run without a store: over its rows,
+        complete for the subjects it is about)."""
+        self.uses(*tally.tables)
+        store = self.tallies if self.tallies is not None else self.full.tallies if self.full is not None else None
+        con = getattr(self.engine, "con", None)
+        if store is None or self.engine.name != "duckdb" or con is None:
+            return f"({tally.query()})"
+        return store.relation(con, tally)
 
     def in_scope(self, key: str) -> bool:
         """Whether the subject `key` is one this run is about (always, outside a scoped run), so a

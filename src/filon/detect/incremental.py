@@ -23,7 +23,8 @@ subject depends on the changed tables only through that subject's rows, which ea
 and `tests/detect/test_incremental.py` checks against full runs on random batches. The scoped runs
 of one analysis share a connection, and with it the subjects' keys and narrowed tables that their
 scopes have in common (`ScopedConnection`). Scoped runs need DuckDB (the default engine); on Spark
-the detector runs in full.
+the detector runs in full. Sums a detector needs over every row (the supply balances) are kept
+between runs too, and brought up to date by adding the new batches' sums (`filon.detect.tally`).
 
 The risk ranking is reused the same way when neither the alerts nor the tables it read moved.
 `filon analyze --full` ignores the state.
@@ -203,26 +204,21 @@ def batches_by_table(ws: Workspace) -> dict[str, list[str]]:
     return out
 
 
-#: A table of at least BROAD_MIN_ROWS rows stays whole in a scoped run when more than BROAD_SHARE of
-#: its rows are the touched subjects' (a batch of trades naming the hubs every trader deals with):
-#: the run is as exact on all rows (a subject's alerts depend only on its own, and the others' alerts
-#: are dropped), and copying nearly every row first made it slower than a full run.
-BROAD_SHARE = 0.5
-BROAD_MIN_ROWS = 50_000
-
-
 class ScopedConnection:
     """One DuckDB connection for the scoped runs of an analysis, opened on the first. `narrow` gives
     each run the tables its scope names holding only the rows of the subjects the new batches
     touch (every other table whole), and those subjects' keys. Tables that did not change are
     narrowed too: a subject's alerts depend only on its own rows of them (what a scope declares),
-    and a detector then sums a few thousand rows instead of the nation's.
+    and a detector then works on a few thousand rows instead of the nation's.
 
-    Nothing is done twice (several detectors have the same scope, or scopes naming the same tables
-    with the same expressions): the subjects' keys are computed once per distinct new batches and
-    key expressions of the tables they changed, each narrowed table is materialised once per
-    distinct key expressions and keys, and before each run the views named after the tables are
-    only pointed at its narrowed tables (the tables its scope does not name back at all their rows)."""
+    A narrowed table is a view filtering the table's files on the subjects' keys, not a copy: a
+    copy decodes every column of every matching row up front (seconds at national scale, when a
+    week of exports touches the large exporters and their trades), while a detector reads a few
+    columns once or twice, which the view reads alone. The subjects' keys are computed once per
+    distinct new batches and key expressions of the tables they changed, and shared by the runs
+    (several detectors have the same scope, or scopes naming the same tables with the same
+    expressions); before each run the views named after the tables are pointed at its narrowed
+    views (the tables its scope does not name back at all their rows)."""
 
     def __init__(self, ws: Workspace) -> None:
         from filon.standard.model import load_standard
@@ -231,10 +227,10 @@ class ScopedConnection:
         self.tables = load_standard().tables
         self.con: Any = None
         self._keys: dict[Any, tuple[str, frozenset[str]]] = {}  # -> temp table of the keys, the keys
-        self._narrowed: dict[Any, str | None] = {}  # (table, expressions, keys) -> temp table of its rows (None: whole)
-        #: The tables the last `narrow` actually narrowed (the others hold all their rows).
+        self._narrowed: dict[Any, str] = {}  # (table, expressions, keys) -> view of its subjects' rows
+        #: The tables the last `narrow` narrowed (the others hold all their rows).
         self.narrowed_now: frozenset[str] = frozenset()
-        self._pointed: dict[str, str] = {}  # table -> the narrowed table its view reads now
+        self._pointed: dict[str, str] = {}  # table -> the narrowed view its view reads now
 
     def narrow(self, scope: Scope, added: dict[str, set[str]]) -> tuple[Any, frozenset[str]]:
         """The connection, with the tables narrowed for `scope` and the batches `added` to each
@@ -242,36 +238,38 @@ class ScopedConnection:
         if self.con is None:
             self.con = self.ws.connect()
         which = tuple(sorted((t, scope.keys[t], tuple(sorted(ids))) for t, ids in added.items()))
-        wanted = {t: (t, scope.keys[t], which) for t in scope.keys}
-        if which not in self._keys or not all(w in self._narrowed for w in wanted.values()):
-            self._point({})  # key expressions may read other tables (a production row's right holder): whole
         if which not in self._keys:
             name = f"_scope_{len(self._keys)}"
             parts = [f"SELECT CAST({expr} AS VARCHAR) AS k FROM ({self.ws.table_sql(self.tables[t], only=ids)}) t"
                      for t, ids in added.items() for expr in scope.keys[t]]
-            self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT DISTINCT k FROM ({' UNION ALL '.join(parts)}) "
-                             "WHERE k IS NOT NULL")
+            self.con.execute(f"CREATE TEMP TABLE {name} AS {self._whole(*(e for t in added for e in scope.keys[t]))} "
+                             f"SELECT DISTINCT k FROM ({' UNION ALL '.join(parts)}) WHERE k IS NOT NULL")
             self._keys[which] = name, frozenset(r[0] for r in self.con.execute(f"SELECT k FROM {name}").fetchall())
         keys_table, keys = self._keys[which]
-        for table, w in wanted.items():
+        pointed = {}
+        for table, exprs in scope.keys.items():
+            w = (table, exprs, which)
             if w not in self._narrowed:
-                where = " OR ".join(f"CAST({expr} AS VARCHAR) IN (SELECT k FROM {keys_table})" for expr in w[1])
-                rows = f"FROM ({self.ws.table_sql(self.tables[table])}) t WHERE {where}"
-                whole = sum(b.rows for b in self.ws.batches if b.table == table)
-                if whole >= BROAD_MIN_ROWS and self.con.execute(f"SELECT count(*) {rows}").fetchone()[0] > BROAD_SHARE * whole:
-                    self._narrowed[w] = None  # most rows are the subjects': copying them costs more than it saves
-                    continue
                 name = f'"_scoped_{table}_{len(self._narrowed)}"'
-                # Materialised: a detector reads a table several times, a view would filter it each time.
-                self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * {rows}")
+                where = " OR ".join(f"CAST({expr} AS VARCHAR) IN (SELECT k FROM {keys_table})" for expr in exprs)
+                self.con.execute(f"CREATE TEMP VIEW {name} AS {self._whole(*exprs)} "
+                                 f"SELECT * FROM ({self.ws.table_sql(self.tables[table])}) t WHERE {where}")
                 self._narrowed[w] = name
-        pointed = {t: self._narrowed[w] for t, w in wanted.items() if self._narrowed[w] is not None}
+            pointed[table] = self._narrowed[w]
         self._point(pointed)
         self.narrowed_now = frozenset(pointed)
         return self.con, keys
 
+    def _whole(self, *exprs: str) -> str:
+        """A WITH clause giving the tables key expressions read (a production row's right holder) all
+        their rows, whatever the views named after them show when the query runs."""
+        names = sorted(n for n in set().union(*(tables_in(e) for e in exprs)) if n in self.tables) if exprs else []
+        if not names:
+            return ""
+        return "WITH " + ", ".join(f'"{n}" AS ({self.ws.table_sql(self.tables[n])})' for n in names)
+
     def _point(self, narrowed: dict[str, str]) -> None:
-        """Point the view of each table in `narrowed` at its narrowed table, and every other one back
+        """Point the view of each table in `narrowed` at its narrowed view, and every other one back
         at all its rows (the view `Workspace.connect` made)."""
         for table in set(self._pointed) | set(narrowed):
             if self._pointed.get(table) != narrowed.get(table):

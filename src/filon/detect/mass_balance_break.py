@@ -12,13 +12,14 @@ refiners, cooperatives, actors whose roles are not declared, and any actor (a mi
 in a year it exports nothing. An exporter's years with exports are `export_without_supply`'s subject,
 not this one's, so the same kilograms never raise two alerts. Exports without a fine mass count
 their estimated fine mass (`_supply.exports_fine_sql`, shared with the other supply detectors), and
-say so in the evidence.
+say so in the evidence. The sums come from the supply tally shared with `export_without_supply`
+(`_supply.supply_tally`), which an incremental run brings up to date by adding a new batch's sums.
 """
 
 from __future__ import annotations
 
 
-from filon.detect._supply import exports_fine_sql, month_index_sql, node_sql, reference_purity
+from filon.detect._supply import largest_flows, node_sql, reference_purity, supply_tally
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
@@ -27,80 +28,32 @@ from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 
 
-def _flows_sql(purity: str) -> str:
+def _balance_sql(p: Parameters, tally: str) -> str:
+    """The actor-years whose out exceeds in beyond the thresholds, from the supply tally
+    (`_supply.supply_tally`: this balance leaves imports and exports without a fine mass out)."""
     return f"""
-    WITH exp AS (
-      SELECT exporter_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year,
-             year(date) * 12 + month(date) - 1 AS mi, kg, estimated, value_usd,
-             _source_file, _source_row, declaration_id AS ref
-      FROM ({exports_fine_sql(purity)}) x),
-    flows AS (
-      SELECT seller_id AS actor_id, commodity, CAST(year(date) AS VARCHAR) AS year,
-             year(date) * 12 + month(date) - 1 AS mi, 'sold' AS flow,
-             fine_mass_kg AS kg, false AS estimated, value_usd, _source_file, _source_row, record_id AS ref FROM trades
-      UNION ALL
-      SELECT actor_id, commodity, year, mi, 'exported', kg, estimated, value_usd, _source_file, _source_row, ref
-      FROM exp WHERE kg IS NOT NULL AND commodity IS NOT NULL
-      UNION ALL
-      SELECT buyer_id, commodity, CAST(year(date) AS VARCHAR), year(date) * 12 + month(date) - 1, 'bought',
-             fine_mass_kg, false, value_usd, _source_file, _source_row, record_id FROM trades
-      UNION ALL
-      SELECT coalesce(p.producer_id, r.holder_id), p.commodity, left(p.period, 4), {month_index_sql('p.period')}, 'produced',
-             p.fine_mass_kg, false, p.value_usd, p._source_file, p._source_row, p.record_id
-      FROM production p LEFT JOIN mining_rights r USING (right_id)
-    )"""
-
-
-def _balance_sql(p: Parameters, purity: str) -> str:
-    k = int(p.carry_months)
-    return _flows_sql(purity) + f""",
-    bal AS (
-      SELECT actor_id, commodity, year,
-        coalesce(sum(kg) FILTER (WHERE flow = 'sold'), 0) AS sold_kg,
-        coalesce(sum(kg) FILTER (WHERE flow = 'exported'), 0) AS exported_kg,
-        coalesce(sum(kg) FILTER (WHERE flow = 'bought'), 0) AS bought_kg,
-        coalesce(sum(kg) FILTER (WHERE flow = 'produced'), 0) AS produced_kg,
-        count(*) FILTER (WHERE flow IN ('sold', 'exported')) AS out_records,
-        count(*) FILTER (WHERE flow IN ('bought', 'produced')) AS in_records,
-        count(*) FILTER (WHERE estimated) AS estimated_exports,
-        sum(value_usd) FILTER (WHERE flow IN ('sold', 'exported')) AS out_value_usd
-      FROM flows WHERE actor_id IS NOT NULL GROUP BY ALL),
-    carry AS (
-      SELECT b.actor_id, b.commodity, b.year,
-             greatest(0, sum(CASE WHEN f.flow IN ('exported', 'sold') THEN -f.kg
-                                  WHEN f.mi IS NULL THEN f.kg * {k} / 12.0 ELSE f.kg END)) AS opening_kg
-      FROM bal b JOIN flows f ON f.actor_id = b.actor_id AND f.commodity = b.commodity
-       AND ((f.mi >= CAST(b.year AS INT) * 12 - {k} AND f.mi < CAST(b.year AS INT) * 12)
-            OR (f.mi IS NULL AND CAST(f.year AS INT) = CAST(b.year AS INT) - 1))
-      WHERE f.kg IS NOT NULL GROUP BY ALL)
-    SELECT b.*, coalesce(c.opening_kg, 0) AS opening_kg, b.sold_kg + b.exported_kg AS out_kg,
-           b.bought_kg + b.produced_kg + coalesce(c.opening_kg, 0) AS in_kg,
-           a.country, a.name, a.roles, a.kind, pr.usd_per_kg, pr.source AS price_source
-    FROM bal b LEFT JOIN actors a USING (actor_id)
-    LEFT JOIN carry c ON c.actor_id = b.actor_id AND c.commodity = b.commodity AND c.year = b.year
+    WITH bal AS (
+      SELECT actor_id, commodity, CAST(year AS VARCHAR) AS year, coalesce(sold_kg, 0) AS sold_kg,
+             coalesce(exported_kg, 0) AS exported_kg, coalesce(bought_kg, 0) AS bought_kg,
+             coalesce(produced_kg, 0) AS produced_kg, sold_rows + exported_rows_kg AS out_records,
+             bought_rows + produced_rows AS in_records, estimated_rows_kg AS estimated_exports,
+             coalesce(sold_value_usd + exported_value_usd, sold_value_usd, exported_value_usd) AS out_value_usd,
+             greatest(0, coalesce(carry_kg, 0)) AS opening_kg
+      FROM {tally} t WHERE sold_rows + exported_rows_kg + bought_rows + produced_rows > 0),
+    short AS (
+      SELECT *, sold_kg + exported_kg AS out_kg, bought_kg + produced_kg + opening_kg AS in_kg FROM bal
+      WHERE sold_kg + exported_kg > (bought_kg + produced_kg + opening_kg) * (1 + {p.tolerance})
+        AND sold_kg + exported_kg - (bought_kg + produced_kg + opening_kg) > {p.min_excess_kg})
+    SELECT b.*, a.country, a.name, a.roles, a.kind, pr.usd_per_kg, pr.source AS price_source
+    FROM short b LEFT JOIN actors a USING (actor_id)
     LEFT JOIN ({yearly_price_sql()}) pr ON pr.commodity = b.commodity AND pr.year = b.year
     WHERE ({node_sql(p.node_roles, p.node_kinds)} OR b.exported_kg = 0)
-      AND b.sold_kg + b.exported_kg > (b.bought_kg + b.produced_kg + coalesce(c.opening_kg, 0)) * (1 + {p.tolerance})
-      AND b.sold_kg + b.exported_kg - (b.bought_kg + b.produced_kg + coalesce(c.opening_kg, 0)) > {p.min_excess_kg}
     ORDER BY b.actor_id, b.commodity, b.year"""
 
 
-def _sources(ctx: DetectContext, p: Parameters, keys: list[tuple[str, str, str]], purity: str) -> dict[tuple, list[dict]]:
-    """The largest outflows of every flagged actor-year, in one query (not one per alert)."""
-    if not keys:
-        return {}
-    actors = sorted({k[0] for k in keys})
-    rows = ctx.query(_flows_sql(purity) + f"""
-        SELECT actor_id, commodity, year, flow, ref, kg, file, row FROM (
-          SELECT actor_id, commodity, year, flow, ref, kg, _source_file AS file, _source_row AS row,
-                 row_number() OVER (PARTITION BY actor_id, commodity, year ORDER BY kg DESC, ref) AS rank
-          FROM flows WHERE flow IN ('sold', 'exported') AND actor_id IN ({", ".join("?" for _ in actors)}))
-        WHERE rank <= {int(p.max_sources)} ORDER BY actor_id, commodity, year, rank""", actors)
-    out: dict[tuple, list[dict]] = {}
-    for r in rows:
-        out.setdefault((r["actor_id"], r["commodity"], r["year"]), []).append(
-            {"flow": r["flow"], "id": r["ref"], "fine_kg": round(r["kg"], 3), "file": r["file"], "row": r["row"]})
-    return out
+def _key(r: dict) -> tuple:
+    """An actor-year's key in `largest_flows` (years are numbers there, text in the alert)."""
+    return r["actor_id"], r["commodity"], None if r["year"] is None else int(r["year"])
 
 
 @detector("mass_balance_break", version="1.0", title="Mass balance break",
@@ -112,9 +65,11 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     a tolerance for stock carried between years; the unexplained metal is likely of illegal origin."""
     alerts = []
     purity = reference_purity(ctx)
-    # in a scoped run, other actors' balances are partial (their rows were left out): skip them
-    found = [r for r in ctx.query(_balance_sql(p, purity)) if ctx.in_scope(r["actor_id"])]
-    sources = _sources(ctx, p, [(r["actor_id"], r["commodity"], r["year"]) for r in found], purity)
+    # a scoped run is about some actors (the tally holds everyone's balances, the other tables their rows)
+    found = [r for r in ctx.query(_balance_sql(p, ctx.tally(supply_tally(purity, p.carry_months))))
+             if ctx.in_scope(r["actor_id"])]
+    sources = largest_flows(ctx, purity, ("sold", "exported"),
+                            {_key(r) for r in found}, int(p.max_sources))
     for r in found:
         excess = r["out_kg"] - r["in_kg"]
         share = excess / r["out_kg"]
@@ -137,6 +92,7 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
                 "exports_with_estimated_fine_mass": r["estimated_exports"],
                 "price_usd_per_kg": round(unit_value, 2) if unit_value else None,
                 "price_source": r["price_source"] or ("declared unit value" if unit_value else None),
-                "sources": sources.get((r["actor_id"], r["commodity"], r["year"]), []),
+                "sources": [{"flow": s["flow"], "id": s["ref"], "fine_kg": round(s["kg"], 3), "file": s["file"],
+                             "row": s["row"]} for s in sources.get(_key(r), [])],
             }))
     return alerts

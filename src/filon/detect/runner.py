@@ -26,6 +26,7 @@ from filon.detect.history import CHANGE_COLUMNS, compare, previous_alerts
 from filon.detect.output import write_csv, write_json, write_parquet
 from filon.detect.parameters import load_overrides, resolve
 from filon.detect.registry import Detector, all_detectors
+from filon.detect.tally import TallyStore
 from filon.engine.base import engine_for
 from filon.errors import UsageError
 from filon.risk.aggregates import prefetch
@@ -107,6 +108,8 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
         last = None if full else incremental.load_state(out, ws)
         if (Path(source) / MANIFEST).exists():  # a throw-away workspace leaves nothing for a next run
             ctx.kept = kept_values(out, prints, read=not full)
+            if engine == "duckdb":
+                ctx.tallies = TallyStore(out / incremental.STATE_DIR / "tallies", ws, prints, read=not full)
         state = incremental.RunState(workspace=str(ws.path.resolve()),
                                      detectors=dict(last.detectors) if last else {})
         scoped = incremental.ScopedConnection(ws)  # shared by the scoped runs, opened by the first
@@ -194,7 +197,7 @@ def _run_scoped(det: Detector, p: Any, scoped: incremental.ScopedConnection, add
     assert det.scope is not None
     con, keys = scoped.narrow(det.scope, added)
     ctx = DetectContext(DuckDBEngine(con), reads=set(), full=full, scope_keys=keys,
-                        filtered=scoped.narrowed_now)
+                        filtered=scoped.narrowed_now, tallies=full.tallies)
     fresh = [a for a in det.run(ctx, p) if det.scope.alert_key(a) in keys]
     kept = [a for a in (Alert(**x) for x in last.alerts) if det.scope.alert_key(a) not in keys]
     return kept + fresh, ctx.reads | set(last.inputs), {**last.globals, **ctx.globals}

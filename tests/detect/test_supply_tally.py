@@ -137,6 +137,11 @@ def test_tally_holds_the_row_level_balances(seed: int, k: int) -> None:
 def write_package(folder: Path, rows: dict[str, list[dict[str, Any]]]) -> Path:
     """A package of the tables in `rows` (each with its standard columns); the fixture's otherwise."""
     shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "valid_package", folder)
+    return write_tables(folder, rows)
+
+
+def write_tables(folder: Path, rows: dict[str, list[dict[str, Any]]]) -> Path:
+    """One CSV per table of `rows` in `folder`, with the table's standard columns."""
     tables = load_standard().tables
     for name, records in rows.items():
         cols = [c.name for c in tables[name].columns]
@@ -204,14 +209,7 @@ def workspace(tmp_path: Path) -> Workspace:
 def add_batch(tmp_path: Path, name: str, rows: dict[str, list[dict[str, Any]]]) -> Workspace:
     folder = tmp_path / name
     folder.mkdir()
-    tables = load_standard().tables
-    for table, records in rows.items():
-        cols = [c.name for c in tables[table].columns]
-        with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=cols)
-            w.writeheader()
-            w.writerows({c: r.get(c) for c in cols} for r in records)
-    ingest_package(folder, tmp_path / "ws")
+    ingest_package(write_tables(folder, rows), tmp_path / "ws")
     return Workspace(tmp_path / "ws")
 
 

@@ -81,22 +81,35 @@ class KeptValues:
     def get(self, name: str, parts: Any, tables: tuple[str, ...], compute: Callable[[], T]) -> T:
         """The value `compute()` returns, from the folder when it was kept from the same `parts`
         (everything besides the tables that decides the value) and the same `tables`."""
+        found = self.find(name, parts, tables)
+        if found is not None:
+            return found[0]
+        value = compute()
+        self.put(name, parts, tables, value)
+        return value
+
+    def find(self, name: str, parts: Any, tables: tuple[str, ...]) -> tuple[Any] | None:
+        """(value,) when kept from the same `parts` and `tables` (see `get`); None otherwise, so a
+        caller holding many values can compute all the missing ones together before `put`."""
+        if not self.read:
+            return None
+        ident = self._ident(name, parts, tables)
+        return self._load(ident, self.folder / f"{name}.pickle", self.folder / f"{name}.json")
+
+    def put(self, name: str, parts: Any, tables: tuple[str, ...], value: Any) -> None:
+        """Keep `value` for the next run (a value that cannot be kept is only logged)."""
+        try:
+            self._store(self._ident(name, parts, tables), value, self.folder / f"{name}.pickle",
+                        self.folder / f"{name}.json")
+        except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as err:
+            log.info("could not keep %s for the next run: %s", name, err)
+
+    def _ident(self, name: str, parts: Any, tables: tuple[str, ...]) -> str:
         from filon.detect.incremental import code_key, params_key
 
         self.code = self.code or code_key()
-        ident = params_key({"name": name, "parts": repr(parts), "version": __version__, "code": self.code,
-                            "inputs": {t: self.prints.get(t, "") for t in sorted(tables)}})
-        blob, meta = self.folder / f"{name}.pickle", self.folder / f"{name}.json"
-        if self.read:
-            found = self._load(ident, blob, meta)
-            if found is not None:
-                return found[0]
-        value = compute()
-        try:
-            self._store(ident, value, blob, meta)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as err:
-            log.info("could not keep %s for the next run: %s", name, err)
-        return value
+        return params_key({"name": name, "parts": repr(parts), "version": __version__, "code": self.code,
+                           "inputs": {t: self.prints.get(t, "") for t in sorted(tables)}})
 
     def _mac(self, ident: str, data: bytes) -> str:
         return hmac.new(self.key, ident.encode() + b"\0" + data, hashlib.sha256).hexdigest()

@@ -147,10 +147,6 @@ def aggregates(ctx: DetectContext, source: str, p: Parameters) -> Aggregates:
                     tuple(sorted(tables_in(flows))), keep=f"indicators_{source}")
 
 
-class _Missing(Exception):
-    """Not kept (`_kept_period`)."""
-
-
 def _by_period(ctx: DetectContext, source: str, p: Parameters, flows: str) -> tuple[Any, Any]:
     """The per-period figures (`_local`) of every period: each period's taken from the last run
     when its records come from the same batches (and the other tables it reads are unchanged),
@@ -171,25 +167,17 @@ def _by_period(ctx: DetectContext, source: str, p: Parameters, flows: str) -> tu
     if not batches:
         return _local(ctx, flows)
 
-    def keep(period: str, compute: Any) -> tuple[Any, Any]:
-        return kept.get(f"indicators_{source}_{period or 'none'}", (flows, period, batches[period]), others, compute)
+    def key(period: str) -> tuple[str, Any, tuple[str, ...]]:
+        return f"indicators_{source}_{period or 'none'}", (flows, period, batches[period]), others
 
-    found, missing = {}, []
-    for period in batches:
-        try:
-            found[period] = keep(period, _raise_missing)
-        except _Missing:
-            missing.append(period)
+    found = {period: hit[0] for period in batches if (hit := kept.find(*key(period))) is not None}
+    missing = [period for period in batches if period not in found]
     if missing:
         fresh = _local(ctx, flows_sql(p, source, missing))
         for period in missing:
-            found[period] = keep(period, lambda period=period: tuple(
-                t.filter(pc.equal(pc.coalesce(t["period"], ""), period)) for t in fresh))
+            found[period] = tuple(t.filter(pc.equal(pc.coalesce(t["period"], ""), period)) for t in fresh)
+            kept.put(*key(period), found[period])
     return tuple(pa.concat_tables([found[k][i] for k in sorted(found)]) for i in (0, 1))  # type: ignore[return-value]
-
-
-def _raise_missing() -> Any:
-    raise _Missing
 
 
 def _combine(local: tuple[Any, Any]) -> Aggregates:

@@ -50,6 +50,24 @@ def test_inputs_section_charts_actors_and_areas_escaped(package: Path, tmp_path:
     assert "diesel bought per administrative area and year (L)" in html and "757 L" in html  # 200 gal
     assert "1 purchase(s) recorded in a unit that does not fit" in sec.intro
     assert HOSTILE not in html and "&lt;script&gt;" in html
+    assert "30 kg (100% alerted)" in html  # PE-A002's 2024 mercury: all of it bought by the alerted actor
+    assert "2 kg (100% alerted)" not in html and "757 L (" not in html  # PE-A001 has no input_overuse alert
+
+
+def test_inputs_section_same_with_area_sums_kept(package: Path, tmp_path: Path) -> None:
+    """The sums per area are taken from the last run when `inputs` is unchanged: same section."""
+    from filon.detect.kept import kept_values
+    from filon.detect.incremental import fingerprints
+
+    ctx = context(package, tmp_path)
+    alerts = as_dicts(input_overuse.detect(ctx, defaults("input_overuse")))
+    ws = Workspace(tmp_path / "ws")
+    ctx.kept = kept_values(tmp_path / "out", fingerprints(ws), read=True)
+    first = str(inputs.section(ctx, alerts).html)
+    assert [f.name for f in (tmp_path / "out").rglob("report_inputs_areas*")]
+    again = DetectContext(DuckDBEngine(ws.connect()))
+    again.kept = kept_values(tmp_path / "out", fingerprints(ws), read=True)
+    assert str(inputs.section(again, alerts).html) == first
 
 
 def test_tracks_section_maps_the_deviating_track(package: Path, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from filon.detect.context import DetectContext
 from filon.detect.parameters import defaults
+from filon.engine.duckdb import sql_literal
 from filon.report.charts import BAR_FILL_ALT, Bar, bar_chart
 from filon.report.sections import Section
 
@@ -40,11 +41,30 @@ def _actor_bars(alerts: list[dict]) -> list[Bar]:
     return bars[:TOP_ACTORS]
 
 
+AREA_SQL = """SELECT input, unit, coalesce(admin_area, '(no admin area)') AS admin_area, strftime(date, '%Y') AS year,
+                     sum(quantity) AS quantity, count(*) AS n
+              FROM inputs WHERE quantity IS NOT NULL
+              GROUP BY input, unit, coalesce(admin_area, '(no admin area)'), strftime(date, '%Y')"""
+
+
 def _area_rows(ctx: DetectContext) -> list[dict]:
-    return ctx.query("""SELECT input, unit, coalesce(admin_area, '(no admin area)') AS admin_area,
-                               strftime(date, '%Y') AS year, actor_id, sum(quantity) AS quantity, count(*) AS n
-                        FROM inputs WHERE quantity IS NOT NULL
-                        GROUP BY input, unit, coalesce(admin_area, '(no admin area)'), strftime(date, '%Y'), actor_id""")
+    """Purchases per input, unit, area and year: a few hundred rows from the whole table, kept for the
+    next run while `inputs` is unchanged (a batch of production or declarations redraws the section
+    because the alerts' evidence moved, not the purchases)."""
+    return ctx.memo(("report inputs areas", AREA_SQL), lambda: ctx.query(AREA_SQL), ("inputs",),
+                    keep="report_inputs_areas")
+
+
+def _flagged_rows(ctx: DetectContext, flagged: set[tuple[str, str]]) -> list[dict]:
+    """The same sums over the purchases of the actors and years with an input_overuse alert alone."""
+    if not flagged:
+        return []
+    actors = ", ".join(sql_literal(a) for a in sorted({a for a, _ in flagged}))
+    rows = ctx.query(f"""SELECT input, unit, coalesce(admin_area, '(no admin area)') AS admin_area,
+                                strftime(date, '%Y') AS year, actor_id, sum(quantity) AS quantity
+                         FROM inputs WHERE quantity IS NOT NULL AND actor_id IN ({actors})
+                         GROUP BY input, unit, coalesce(admin_area, '(no admin area)'), strftime(date, '%Y'), actor_id""")
+    return [r for r in rows if (r["actor_id"], r["year"]) in flagged]
 
 
 #: The alerts this section shows (it is given only those, and redrawn only when they change).
@@ -60,17 +80,15 @@ def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
     totals: dict[str, dict[tuple[str, str], list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
     units: dict[str, str] = {}
     skipped = 0
-    for r in rows:
-        dimension = p.input_dimension.get(r["input"])
-        factor = p.unit_factors.get(dimension or "", {}).get(r["unit"])
-        if factor is None:
-            skipped += int(r["n"])
-            continue
-        units[r["input"]] = p.canonical_unit[dimension]
-        cell = totals[r["input"]][(r["admin_area"], r["year"])]
-        cell[0] += r["quantity"] * factor
-        if (r["actor_id"], r["year"]) in flagged:
-            cell[1] += r["quantity"] * factor
+    for column, part in ((0, rows), (1, _flagged_rows(ctx, flagged))):
+        for r in part:
+            dimension = p.input_dimension.get(r["input"])
+            factor = p.unit_factors.get(dimension or "", {}).get(r["unit"])
+            if factor is None:
+                skipped += int(r["n"]) if column == 0 else 0
+                continue
+            units[r["input"]] = p.canonical_unit[dimension]
+            totals[r["input"]][(r["admin_area"], r["year"])][column] += r["quantity"] * factor
     parts: list[Markup] = []
     actor_bars = _actor_bars([a for a in alerts if a["typology"] == "input_overuse"])
     if actor_bars:

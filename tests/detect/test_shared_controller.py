@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters, defaults
@@ -73,3 +77,96 @@ def test_silent_when_the_controlled_firms_do_not_trade(package: Path, tmp_path: 
               ("OW-2", "CO-A001", "PE-P002", "", 100, "shareholding", "2018-09-21"),
               ("OW-3", "EC-A001", "PE-P002", "", 100, "shareholding", "2016-03-08"))
     assert run(package, tmp_path) == []
+
+
+# -- an incremental run ------------------------------------------------------------------------
+
+TRADES_HEADER = ("record_id,country,date,seller_id,buyer_id,commodity,product,gross_mass_kg,fine_mass_kg,value_usd,"
+                 "origin_right_id,lot_id,document_ref\n")
+
+
+def ingest_trades(ws: Path, folder: Path, *rows: tuple[str, str, str, str, float]) -> None:
+    """Ingest a batch of (record_id, date, seller_id, buyer_id, value_usd) trades of 2 kg fine dore."""
+    folder.mkdir()
+    (folder / "trades.csv").write_text(TRADES_HEADER + "".join(
+        f"{r},PE,{d},{s},{b},Au,dore,2.5,2.0,{v},,,\n" for r, d, s, b, v in rows), encoding="utf-8")
+    ingest_package(folder, ws)
+
+
+def analysed(ws: Path, out: Path, full: bool = False) -> list[dict]:
+    from filon.detect.runner import run_analysis
+
+    return [a.to_row() for a in run_analysis(ws, out, detectors=["shared_controller"], full=full).alerts]
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    """How many times the graph's candidates and the centrality are computed."""
+    from filon.detect import shared_controller
+
+    calls: Counter = Counter()
+    for name in ("candidates", "centrality"):
+        inner = getattr(shared_controller, name)
+        monkeypatch.setattr(shared_controller, name,
+                            lambda *a, _inner=inner, _name=name: calls.update([_name]) or _inner(*a))
+    return calls
+
+
+def test_an_incremental_run_keeps_what_trades_do_not_change(package: Path, tmp_path: Path, counted: Counter) -> None:
+    """Trades between partners who traded before: the pairs' sums grow, the graph's candidates and the
+    centrality are the last run's; a new pair computes the centrality again; each time the alert is
+    the one a full run gives."""
+    controlled_chain(package)
+    ws, out = tmp_path / "ws", tmp_path / "out"
+    ingest_package(package, ws)
+    analysed(ws, out)
+    assert counted == {"candidates": 1, "centrality": 1}
+
+    counted.clear()
+    ingest_trades(ws, tmp_path / "known", ("PE-T901", "2024-08-01", "PE-A004", "PE-A003", 20_000.0),
+                  ("PE-T902", "2023-01-15", "PE-A004", "PE-A003", 5_000.0))
+    [alert] = analysed(ws, out)
+    assert counted == {}
+    assert alert == analysed(ws, tmp_path / "full1", full=True)[0]
+    links = {(t["seller_id"], t["buyer_id"]): t for t in json.loads(alert["evidence"])["trade_links"]}
+    assert links[("PE-A004", "PE-A003")] == {"seller_id": "PE-A004", "buyer_id": "PE-A003", "trades": 3,
+                                             "value_usd": 75_000.0, "fine_kg": 5.0, "first_date": "2023-01-15",
+                                             "last_date": "2024-08-01"}
+    assert alert["value_at_risk_usd"] == 686_000 + 688_000 + 75_000
+
+    counted.clear()
+    ingest_trades(ws, tmp_path / "new", ("PE-T903", "2024-09-01", "PE-A002", "PE-A004", 1_000.0))
+    alerts = analysed(ws, out)
+    assert counted == {"centrality": 1}
+    assert alerts == analysed(ws, tmp_path / "full2", full=True)
+
+    counted.clear()
+    analysed(ws, out, full=True)  # --full takes nothing from the last run
+    assert counted == {"candidates": 1, "centrality": 1}
+
+
+def test_a_removed_batch_or_changed_actors_compute_again(package: Path, tmp_path: Path, counted: Counter) -> None:
+    from filon.store.remove import remove_batch
+
+    controlled_chain(package)
+    ws, out = tmp_path / "ws", tmp_path / "out"
+    ingest_package(package, ws)
+    before = {b.batch_id for b in Workspace(ws).batches}
+    ingest_trades(ws, tmp_path / "new", ("PE-T903", "2024-09-01", "PE-A002", "PE-A004", 1_000.0),
+                  ("PE-T904", "2024-09-02", "PE-A004", "PE-A003", 1_000.0))
+    analysed(ws, out)
+
+    counted.clear()  # the batch's pairs and sums are gone: the tally is summed from all rows again
+    remove_batch(Workspace(ws), next(b.batch_id for b in Workspace(ws).batches if b.batch_id not in before), force=True)
+    [alert] = analysed(ws, out)
+    assert counted == {"centrality": 1}
+    assert alert == analysed(ws, tmp_path / "full", full=True)[0] and alert["value_at_risk_usd"] == 1_424_000
+
+    counted.clear()  # another actor: the graph is another one
+    (tmp_path / "actors").mkdir()
+    (tmp_path / "actors" / "actors.csv").write_text(
+        (package / "actors.csv").read_text(encoding="utf-8").splitlines()[0]
+        + '\nPE-P777,PE,"Nuevo Actor",person,,,,,,\n', encoding="utf-8")
+    ingest_package(tmp_path / "actors", ws)
+    assert analysed(ws, out) == [alert]
+    assert counted["candidates"] == 1

@@ -19,24 +19,48 @@ falls in. Score: `base_score` plus the rest in equal parts for role coverage (up
 controller whose chain is the same as (or part of) the chain of someone who controls it is left
 out, so a family holding and its owner give one alert, on the top. Value at risk: the value of
 trades inside the chain.
+
+An incremental run (a new batch of trades) does not walk the ownership graph again: what the graph
+alone decides (each controller of at least `min_controlled_actors` chain actors, with what the alert
+says of them) is kept while the links in force, the actors and the parameters hold. The trading
+pairs' sums are a tally brought up to date by adding the batch's (`filon.detect.tally`), and the
+centrality is kept under a digest of the graph it is computed on (control links and distinct
+trading pairs): a batch of trades between partners who had traded before leaves it as it was.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
 
 import igraph as ig
 
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
+from filon.detect.incremental import params_key
 from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
-from filon.graph.ownership import Controller, OwnershipGraph, controllers, load_graph
+from filon.detect.tally import Tally
+from filon.graph.ownership import (
+    Controller,
+    Node,
+    OwnershipGraph,
+    controllers,
+    in_force_key,
+    load_graph,
+)
 
-TRADES_SQL = """SELECT seller_id, buyer_id, count(*) AS trades, sum(value_usd) AS value_usd,
+#: Per trading pair (sales to oneself left out): the trades, their value and fine metal, first and last date.
+PAIRS = Tally("trade_pairs", """SELECT seller_id, buyer_id, count(*) AS trades, sum(value_usd) AS value_usd,
     sum(fine_mass_kg) AS fine_kg, min(date) AS first_date, max(date) AS last_date
-    FROM trades WHERE seller_id <> buyer_id GROUP BY seller_id, buyer_id ORDER BY seller_id, buyer_id"""
+    FROM trades WHERE seller_id <> buyer_id GROUP BY seller_id, buyer_id""", keys=("seller_id", "buyer_id"),
+              sources=("trades",), lookups=(), extremes=(("first_date", "min"), ("last_date", "max")))
+
+#: A digest of the distinct trading pairs, either way round (the trade edges of the centrality's graph).
+PAIRS_DIGEST_SQL = """SELECT sha256(to_json(list_sort(list(pair)))) AS d FROM (
+    SELECT DISTINCT least(seller_id, buyer_id) || ' ' || greatest(seller_id, buyer_id) AS pair FROM {pairs} t) x"""
 
 
 def control_map(graph: OwnershipGraph, roles: set[str], threshold_pct: float) -> dict[str, dict[str, Controller]]:
@@ -47,6 +71,41 @@ def control_map(graph: OwnershipGraph, roles: set[str], threshold_pct: float) ->
             for c in controllers(graph, actor_id, threshold_pct):
                 out[c.node_id][actor_id] = c
     return out
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A controller of enough supply-chain actors to make a chain, with what the graph says of it:
+    whoever trades with whom, this is all an alert about it reads from the ownership graph."""
+
+    controller: str
+    held: dict[str, Controller]        # controlled supply-chain actors
+    members: frozenset[str]            # those, and the controller itself when it has a chain role
+    above: frozenset[str]              # who controls the controller
+    nodes: dict[str, Node]             # the controller and the members
+    sources: dict[str, list[tuple[int, dict[str, Any]]]]  # record id -> its links' (position, source)
+
+
+def candidates(graph: OwnershipGraph, p: Parameters) -> list[Candidate]:
+    """Every controller of at least `min_controlled_actors` supply-chain actors (itself included when
+    it has a chain role), in controller order."""
+    roles = set(p.chain_roles)
+    found = []
+    for ctrl, held in control_map(graph, roles, p.control_share_pct).items():
+        members = set(held) | ({ctrl} if ctrl in graph.nodes and set(graph.node(ctrl).roles) & roles else set())
+        if len(members) >= p.min_controlled_actors:
+            found.append((ctrl, held, frozenset(members)))
+    records = {r for _, held, _ in found for c in held.values() for r in c.record_ids}
+    where: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for k, link in enumerate(graph.links):
+        if link.record_id in records:
+            where[link.record_id].append((k, link.source()))
+    return [Candidate(ctrl, dict(held), members,
+                      frozenset(x.node_id for x in controllers(graph, ctrl, p.control_share_pct))
+                      if ctrl in graph.nodes else frozenset(),
+                      {n: graph.node(n) for n in sorted(members | {ctrl}) if n in graph.nodes},
+                      {r: where[r] for c in held.values() for r in c.record_ids if r in where})
+            for ctrl, held, members in sorted(found, key=lambda f: f[0])]
 
 
 def chain_of(members: set[str], pairs: dict[tuple[str, str], dict]) -> tuple[set[str], list[tuple[str, str]]]:
@@ -68,7 +127,29 @@ def chain_of(members: set[str], pairs: dict[tuple[str, str], dict]) -> tuple[set
     return best, [(s, b) for s, b in links if s in best]
 
 
-def centrality(graph: OwnershipGraph, pairs: dict[tuple[str, str], dict], hops: int) -> tuple[dict[str, float], dict[str, int], dict[int, int]]:
+@dataclass(frozen=True)
+class Centrality:
+    """Betweenness percentile and Louvain community of every node (ids in sorted order)."""
+
+    names: list[str]
+    percentile: list[float]
+    community: list[int]
+    sizes: dict[int, int]
+
+    def _at(self, node: str) -> int | None:
+        i = bisect_left(self.names, node)
+        return i if i < len(self.names) and self.names[i] == node else None
+
+    def between(self, node: str) -> float:
+        i = self._at(node)
+        return 0.0 if i is None else self.percentile[i]
+
+    def group(self, node: str) -> int | None:
+        i = self._at(node)
+        return None if i is None else self.community[i]
+
+
+def centrality(graph: OwnershipGraph, pairs: list[tuple[str, str]], hops: int) -> Centrality:
     """Betweenness percentile and Louvain community of every node of the control + trade graph."""
     names = sorted(set(graph.nodes) | {x for pair in pairs for x in pair})
     index = {n: i for i, n in enumerate(names)}
@@ -77,9 +158,9 @@ def centrality(graph: OwnershipGraph, pairs: dict[tuple[str, str], dict], hops: 
     g = ig.Graph(n=len(names), edges=sorted(edges))
     between = g.betweenness(cutoff=hops)
     connected = sorted(b for b, d in zip(between, g.degree()) if d > 0)
-    percentile = {n: (bisect_left(connected, between[i]) / len(connected) if connected else 0.0) for n, i in index.items()}
+    percentile = [bisect_left(connected, b) / len(connected) if connected else 0.0 for b in between]
     membership = _communities(g) if g.ecount() else list(range(len(names)))
-    return percentile, {n: membership[i] for n, i in index.items()}, Counter(membership)
+    return Centrality(names, percentile, membership, dict(Counter(membership)))
 
 
 def _communities(g: ig.Graph) -> list[int]:
@@ -98,6 +179,26 @@ def _share(control: Controller | None) -> list[float] | None:
     return list(control.share_pct) if control is not None and control.share_pct is not None else None
 
 
+def _chain_pairs(ctx: DetectContext, pairs: str, actors: set[str]) -> dict[tuple[str, str], dict]:
+    """The trading pairs between `actors` (seller, buyer -> the pair's sums), in pair order."""
+    marks = ", ".join("?" for _ in actors)
+    rows = ctx.query(f"SELECT * FROM {pairs} t WHERE seller_id IN ({marks}) AND buyer_id IN ({marks}) "
+                     "ORDER BY seller_id, buyer_id", sorted(actors) * 2)
+    return {(r["seller_id"], r["buyer_id"]): r for r in rows}
+
+
+def _centrality(ctx: DetectContext, pairs: str, hops: int) -> Centrality:
+    """The centrality, kept under the digest of the graph it is computed on (the links in force and
+    the distinct trading pairs): most batches of trades add no new pair, and it is then the last run's."""
+    digest = ctx.query(PAIRS_DIGEST_SQL.format(pairs=pairs))[0]["d"]
+
+    def compute() -> Centrality:
+        rows = ctx.query(f"SELECT seller_id, buyer_id FROM {pairs} t")
+        return centrality(load_graph(ctx), [(r["seller_id"], r["buyer_id"]) for r in rows], hops)
+    return ctx.memo(("shared_controller centrality", in_force_key(ctx), digest, hops), compute,
+                    ("ownership", "actors"), keep="shared_controller_centrality")
+
+
 @detector("shared_controller", version="1.0", title="Shared controller along a supply chain", subject_type="actor",
           tables=("ownership", "actors", "trades"))
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
@@ -105,46 +206,47 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     ownership, directly or through companies) several actors of one supply chain - a miner, the trader
     it sells to, the exporter - that trade with each other: origin, price and paperwork are then set by
     one hand at every step, the structure of a laundering chain."""
-    graph = load_graph(ctx)
-    pairs = {(r["seller_id"], r["buyer_id"]): r for r in ctx.query(TRADES_SQL)}
+    key = ("shared_controller candidates", in_force_key(ctx), params_key(p))
+    held_by = ctx.memo(key, lambda: candidates(load_graph(ctx), p), ("ownership", "actors"),
+                       keep="shared_controller_candidates")
+    if not held_by:
+        return []  # no controller of enough chain actors: trades cannot make one
+    relation = ctx.tally(PAIRS)
+    pairs = _chain_pairs(ctx, relation, set().union(*(c.members for c in held_by)))
     roles = set(p.chain_roles)
     found = {}
-    for ctrl, held in control_map(graph, roles, p.control_share_pct).items():
-        members = set(held) | ({ctrl} if ctrl in graph.nodes and set(graph.node(ctrl).roles) & roles else set())
-        if len(members) < p.min_controlled_actors:
-            continue
-        chain, links = chain_of(members, pairs)
-        chain_roles = {r for m in chain for r in graph.node(m).roles if r in roles}
+    for cand in held_by:
+        chain, links = chain_of(set(cand.members), pairs)
+        chain_roles = {r for m in chain for r in cand.nodes[m].roles if r in roles}
         if len(chain) >= p.min_controlled_actors and len(chain_roles) >= p.min_roles and len(links) >= p.min_trade_links:
-            found[ctrl] = (held, chain, links, chain_roles)
-    above = {c: {x.node_id for x in controllers(graph, c, p.control_share_pct)} if c in graph.nodes else set()
-             for c in found}
+            found[cand.controller] = (cand, chain, links, chain_roles)
     top = {c: v for c, v in found.items()  # in a loop of mutual control, the smallest id is kept
-           if not any(o in above[c] and v[1] <= other[1] and not (c in above[o] and c < o)
+           if not any(o in v[0].above and v[1] <= other[1] and not (c in other[0].above and c < o)
                       for o, other in found.items() if o != c)}
     if not top:
         return []
-    between, community, sizes = centrality(graph, pairs, int(p.centrality_hops))
+    central = _centrality(ctx, relation, int(p.centrality_hops))
     alerts = []
-    for ctrl, (held, chain, links, chain_roles) in sorted(top.items()):
-        node = graph.node(ctrl)
+    for ctrl, (cand, chain, links, chain_roles) in sorted(top.items()):
+        held, node = cand.held, cand.nodes[ctrl]
         role_cov = min(1.0, (len(chain_roles) - 1) / max(1, p.full_score_roles - 1))
         size_cov = min(1.0, (len(chain) - p.min_controlled_actors + 1) / max(1, p.full_score_actors - p.min_controlled_actors + 1))
-        score = p.base_score + (1.0 - p.base_score) * (role_cov + size_cov + between.get(ctrl, 0.0)) / 3.0
+        score = p.base_score + (1.0 - p.base_score) * (role_cov + size_cov + central.between(ctrl)) / 3.0
         value = sum(pairs[pair]["value_usd"] or 0.0 for pair in links)
-        records = sorted({r for m in chain if m in held for r in held[m].record_ids})
-        sources = [link.source() for link in graph.links if link.record_id in records]
-        countries = Counter(graph.node(m).country for m in chain if graph.node(m).country)
-        controlled = [{"actor_id": m, "name": graph.node(m).name, "roles": list(graph.node(m).roles),
-                       "country": graph.node(m).country, "basis": held[m].basis if m in held else "self",
+        records = {r for m in chain if m in held for r in held[m].record_ids}
+        sources = [source for _, source in sorted(x for r in records for x in cand.sources.get(r, ()))]
+        countries = Counter(cand.nodes[m].country for m in chain if cand.nodes[m].country)
+        community = central.group(ctrl)
+        controlled = [{"actor_id": m, "name": cand.nodes[m].name, "roles": list(cand.nodes[m].roles),
+                       "country": cand.nodes[m].country, "basis": held[m].basis if m in held else "self",
                        "share_pct": _share(held.get(m)),
                        "via": list(held[m].via) if m in held else [],
-                       "same_community": community.get(m) == community.get(ctrl)} for m in sorted(chain)]
+                       "same_community": central.group(m) == community} for m in sorted(chain)]
         trade_links = [{"seller_id": s, "buyer_id": b, "trades": pairs[(s, b)]["trades"],
                         "value_usd": pairs[(s, b)]["value_usd"], "fine_kg": pairs[(s, b)]["fine_kg"],
                         "first_date": pairs[(s, b)]["first_date"], "last_date": pairs[(s, b)]["last_date"]}
                        for s, b in sorted(links)]
-        names = ", ".join(f"{graph.node(m).name} ({'/'.join(graph.node(m).roles)})" for m in sorted(chain)[:4])
+        names = ", ".join(f"{cand.nodes[m].name} ({'/'.join(cand.nodes[m].roles)})" for m in sorted(chain)[:4])
         alerts.append(Alert(
             typology="shared_controller", subject_type="actor", subject_id=ctrl,
             country=node.country or countries.most_common(1)[0][0], period=None, score=round(min(1.0, score), 4),
@@ -155,8 +257,8 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
                 "controller_name": node.name, "controller_kind": node.kind,
                 "controlled": controlled, "trade_links": trade_links, "roles": sorted(chain_roles),
                 "also_controls": sorted(set(held) - chain),
-                "betweenness_percentile": round(between.get(ctrl, 0.0), 4),
-                "community_size": sizes.get(community.get(ctrl, -1), 0),
+                "betweenness_percentile": round(central.between(ctrl), 4),
+                "community_size": central.sizes.get(community if community is not None else -1, 0),
                 "chain_in_community": sum(c["same_community"] for c in controlled),
                 "sources": sources[: int(p.max_sources)],
             }))

@@ -141,6 +141,15 @@ def test_actors_resolved_into_one_entity_share_risk(monkeypatch) -> None:
                 return [{"entity_id": "E1", "actor_id": "A", "p": 0.97}, {"entity_id": "E1", "actor_id": "B", "p": 0.99}]
             return []
 
+        def tally(self, tally):
+            return f"({tally.query()})"
+
+        def query_arrow(self, sql: str):
+            import pyarrow as pa
+
+            return pa.table({"kind": pa.array([], pa.string()), "a": pa.array([], pa.string()),
+                             "b": pa.array([], pa.string()), "kg": pa.array([], pa.float64())})
+
     monkeypatch.setattr("filon.risk.propagation.load_graph", lambda ctx: type("G", (), {"links": []})())
     links = _build_links(Ctx(), defaults("risk"))  # the links themselves, not their keeping
     assert links["A"] == [Link("B", 0.97, "is the same party as")]

@@ -25,7 +25,7 @@ from filon.risk.contributions import (
     combine,
     period_end,
 )
-from filon.risk.propagation import Links, build_links, propagate, right_node
+from filon.risk.propagation import RIGHT, Links, build_links, propagate, right_node
 
 
 @dataclass
@@ -58,9 +58,17 @@ class ActorInputs:
     as_of: date | None
 
 
+def workspace_actors(ctx: DetectContext) -> dict[str, str | None]:
+    """actor_id -> country of every actor, in id order (once per context: see `aggregates.Prefetch`)."""
+    def read() -> dict[str, str | None]:
+        table = ctx.query_arrow("SELECT actor_id, country FROM actors ORDER BY actor_id")  # a nation's: columns
+        return dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist()))
+
+    return ctx.memo(("risk_actors",), read, ("actors",))
+
+
 def read_inputs(ctx: DetectContext, alerts: list[dict[str, Any]], p: Parameters) -> ActorInputs:
-    table = ctx.query_arrow("SELECT actor_id, country FROM actors ORDER BY actor_id")  # a nation's: columns, not dicts
-    actors = dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist()))
+    actors = workspace_actors(ctx)
     as_of = data_end(ctx)
     if as_of is None:
         ends = [d for d in (period_end(a.get("period")) for a in alerts) if d]
@@ -102,7 +110,7 @@ def score_actors(inputs: ActorInputs, p: Parameters, weights: dict[str, float] |
     reached = propagate(seeds, inputs.links, p)
     touched = set(own) | set(reached)
     for node in sorted(touched):
-        if node.startswith("right:"):
+        if node.startswith(RIGHT):
             continue
         linked_parts = [Contribution(r.value, "linked", path=r.path, origin_typologies=seed_typologies.get(r.seed, ()))
                         for r in reached.get(node, [])]

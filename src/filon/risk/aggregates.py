@@ -219,31 +219,38 @@ def sums(parts: Any, part: str, items: set[str], column: str) -> dict[tuple[Any,
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    wanted = pc.and_(pc.equal(parts["part"], part),
-                     pc.is_in(parts["item"], value_set=pa.array(sorted(items), type=parts.schema.field("item").type)))
-    summed = parts.filter(wanted).group_by(list(WHERE)).aggregate([(column, "sum")])
+    chosen = parts.filter(pc.is_in(parts["item"], value_set=pa.array(sorted(items), type=parts.schema.field("item").type)))
+    chosen = chosen.filter(pc.equal(chosen["part"], part))  # on the few rows of those items: the same rows, in order
+    summed = chosen.group_by(list(WHERE)).aggregate([(column, "sum")])
     return dict(zip(zip(*(summed[c].to_pylist() for c in WHERE)), summed[f"{column}_sum"].to_pylist()))
 
 
 class Prefetch:
-    """Every source's aggregates computed in a thread while the detectors run: they depend on the
-    tables only, not on the alerts, and a scoped detector leaves the second core idle. DuckDB only
-    (a cursor is a second connection to the same database); `join` hands the values to `ctx`'s memo,
-    or nothing when the thread failed, and then `compute_indicators` computes them as usual."""
+    """Every source's aggregates, the actors and the risk links (`propagation.build_links`) computed in
+    a thread while the detectors run: they depend on the tables only, not on the alerts, and a scoped
+    detector leaves the second core idle. DuckDB only (a cursor is a second connection to the same
+    database); `join` hands the values to `ctx`'s memo, or nothing when the thread failed, and then
+    the risk step computes them as usual."""
 
     def __init__(self, ctx: DetectContext, p: Parameters) -> None:
         from filon.engine.duckdb import DuckDBEngine
 
         self._ctx, self._error = ctx, None
-        self._bg = DetectContext(DuckDBEngine(ctx.engine.con.cursor()), kept=ctx.kept)  # type: ignore[attr-defined]
+        self._bg = DetectContext(DuckDBEngine(ctx.engine.con.cursor()), kept=ctx.kept,  # type: ignore[attr-defined]
+                                 tallies=ctx.tallies)
         self._thread: threading.Thread | None = threading.Thread(target=self._run, args=(p,), daemon=True,
                                                                  name="filon-indicators")
         self._thread.start()
 
     def _run(self, p: Parameters) -> None:
+        from filon.risk.actors import workspace_actors
+        from filon.risk.propagation import build_links
+
         try:
             for source in SOURCES:
                 aggregates(self._bg, source, p)
+            workspace_actors(self._bg)
+            build_links(self._bg, p)
         except Exception as err:  # noqa: BLE001 — computed again in the main thread, which reports it
             self._error = err
 
@@ -258,5 +265,5 @@ class Prefetch:
 
 
 def prefetch(ctx: DetectContext, p: Parameters) -> Prefetch | None:
-    """Start computing the indicators' aggregates beside the detectors (DuckDB only; None otherwise)."""
+    """Start computing what the risk step reads from the tables alone beside the detectors (DuckDB only; None otherwise)."""
     return Prefetch(ctx, p) if hasattr(ctx.engine, "con") and ctx.engine.name == "duckdb" else None

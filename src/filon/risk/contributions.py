@@ -126,11 +126,15 @@ class Mapped:
 
 
 class SubjectMap:
-    """Looks up who answers for a declaration, a lot, a right; queried once per run, only for alerted ids."""
+    """Looks up who answers for a declaration, a lot, a right; queried once per run, only for alerted ids
+    whose alert does not say it already (a declaration's evidence names its exporter, a right's its holder)."""
 
     def __init__(self, ctx: DetectContext, alerts: list[dict[str, Any]]) -> None:
+        said = {"declaration": "exporter_id", "right": "holder_id"}
+
         def ids(kind: str) -> list[str]:
-            return sorted({a["subject_id"] for a in alerts if a["subject_type"] == kind})
+            return sorted({a["subject_id"] for a in alerts if a["subject_type"] == kind
+                           and not (kind in said and a["evidence"].get(said[kind]))})
 
         rights = set(ids("right"))
         for a in alerts:

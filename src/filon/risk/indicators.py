@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from filon.detect.context import DetectContext
+from filon.detect.output import escape_cell
 from filon.detect.parameters import Parameters
 from filon.risk.aggregates import SOURCES, aggregates, sums
 
@@ -55,6 +56,12 @@ class NodePeriod:
                 **{k: _rounded(self.values.get(k)) for k in INDICATORS},
                 "score": round(self.score, 4)}
 
+    def cells(self) -> list[Any]:
+        """`row()`'s values in `INDICATOR_COLUMNS` order, text escaped (`escape_cell`): indicators.csv's cells."""
+        return [escape_cell(self.subject_type), escape_cell(self.subject_id), escape_cell(self.country),
+                escape_cell(self.period), self.records, round(self.value_usd, 2), round(self.fine_kg, 4),
+                *(_rounded(self.values.get(k)) for k in INDICATORS), round(self.score, 4)]
+
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
@@ -70,6 +77,7 @@ def compute_indicators(ctx: DetectContext, alerts: list[dict[str, Any]], actor_r
               if a["typology"] == "mirror_trade_gap"}
     high_risk = {a for a, s in actor_risk.items() if s >= p.high_risk_threshold}
     out: list[NodePeriod] = []
+    weights, full = p.indicator_weights, _full(p)
     for source in SOURCES:
         alerted = alerted_decl if source == "exports" else alerted_right
         agg = aggregates(ctx, source, p)
@@ -89,15 +97,18 @@ def compute_indicators(ctx: DetectContext, alerts: list[dict[str, Any]], actor_r
                 "alert_density": (named.get(where) or 0) / int(r["records"]) + extra,
                 "change": (total / previous - 1.0) if previous else None,
             }
-            _score(node, p)
+            _score(node, weights, full)
             out.append(node)
     return out
 
 
-def _score(node: NodePeriod, p: Parameters) -> None:
-    full = {"high_risk_share": 1.0, "dispersion": p.dispersion_full, "new_actor_share": p.new_actor_share_full,
+def _full(p: Parameters) -> dict[str, float]:
+    """Each indicator's value that counts fully in a node's score."""
+    return {"high_risk_share": 1.0, "dispersion": p.dispersion_full, "new_actor_share": p.new_actor_share_full,
             "alert_density": p.alert_density_full, "change": p.change_full}
-    weights = p.indicator_weights
+
+
+def _score(node: NodePeriod, weights: dict[str, float], full: dict[str, float]) -> None:
     used = {k: v for k, v in node.values.items() if v is not None and weights.get(k, 0) > 0}
     total_weight = sum(weights[k] for k in used)
     if not total_weight:

@@ -11,8 +11,12 @@ triage decisions were given, risk_calibration.json (weights before/after, how th
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from collections.abc import Iterator, Sequence
+import weakref
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -25,7 +29,6 @@ from filon.detect.output import (
     escape_cell,
     row_cells,
     write_cells,
-    write_csv,
 )
 from filon.detect.parameters import Parameters, defaults
 from filon.risk.actors import ActorRisk, ranked, read_inputs, score_actors
@@ -47,7 +50,7 @@ SUBJECT_ORDER = ("actor", "facility", "customs_office", "admin_area", "country_p
 class RiskResult:
     """`rows`: the actors with a score, then every node, each with its rank. The actors scoring 0
     (most of a nation's) are `zero_actors`, ranked after the scored ones in id order: kept as ids
-    and written in bulk (`actor_rows`), since nothing about them needs a look each."""
+    (sorted) and written in bulk (`write`), since nothing about them needs a look each."""
 
     rows: list[dict[str, Any]]
     actors: dict[str, ActorRisk]
@@ -61,21 +64,47 @@ class RiskResult:
     def cells(self) -> Iterator[Sequence[Any]]:
         """risk.csv's rows, in order, as escaped cells: the scored actors, the zero-scoring ones
         (a nation's worth, made column by column rather than a dict each), then the nodes."""
-        def cells(r: dict[str, Any]) -> list[Any]:
-            return row_cells({**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False)}, RISK_COLUMNS)
+        scored, nodes = self._split()
+        yield from map(_cells, scored)
+        ids, countries, reasons = self._zero_columns()
+        yield from zip(repeat("actor"), ids, countries, repeat(0.0), range(len(scored) + 1, len(scored) + 1 + len(ids)),
+                       reasons)
+        yield from map(_cells, nodes)
 
-        scored = [r for r in self.rows if r["subject_type"] == "actor"]
-        yield from map(cells, scored)
+    def write(self, path: Path) -> None:
+        """risk.csv, byte for byte as `write_cells` writes `cells()`, the zero-scoring actors' rows made
+        in Arrow (`_csv_block`): `csv.writer` spent most of an incremental run's risk step on them."""
+        scored, nodes = self._split()
+        ids, countries, reasons = self._zero_columns(escape=False)
+        with path.open("wb") as fh:
+            fh.write(_csv_text([RISK_COLUMNS, *map(_cells, scored)]))
+            try:
+                fh.write(_csv_block(ids, countries, reasons, len(scored) + 1))
+            except (TypeError, ValueError):  # a cell not text (Arrow's errors are both): as csv.writer writes it
+                fh.write(_csv_text(zip(repeat("actor"), _escaped(ids), _escaped(countries), repeat(0.0),
+                                       range(len(scored) + 1, len(scored) + 1 + len(ids)), _escaped(reasons))))
+            fh.write(_csv_text(map(_cells, nodes)))
+
+    def _split(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return ([r for r in self.rows if r["subject_type"] == "actor"],
+                [r for r in self.rows if r["subject_type"] != "actor"])
+
+    def _zero_columns(self, escape: bool = True) -> tuple[list[Any], list[Any], list[Any]]:
+        """The zero-scoring actors' ids, countries and reasons (escaped, unless not `escape`)."""
         ids = self.zero_actors
-        countries = [self.countries.get(a) for a in ids]
+        countries = list(map(self.countries.get, ids))
         reasons = ["[]"] * len(ids)
-        for i, a in enumerate(ids):
-            if a in self.actors:  # reached by a path of no weight: keeps its reasons and country
-                risk = self.actors[a]
+        for a, risk in self.actors.items():  # reached by a path of no weight: keeps its reasons and country
+            i = bisect_left(ids, a)  # `ranked` gives them in id order
+            if i < len(ids) and ids[i] == a:
                 countries[i], reasons[i] = risk.country, json.dumps(risk.reasons(self.top_reasons), ensure_ascii=False)
-        yield from zip(repeat("actor"), _escaped(ids), _escaped(countries), repeat(0.0),
-                       range(len(scored) + 1, len(scored) + 1 + len(ids)), _escaped(reasons))
-        yield from (cells(r) for r in self.rows if r["subject_type"] != "actor")
+        if not escape:
+            return ids, countries, reasons
+        return _escaped(ids), _escaped(countries), _escaped(reasons)
+
+
+def _cells(r: dict[str, Any]) -> list[Any]:
+    return row_cells({**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False)}, RISK_COLUMNS)
 
 
 def _escaped(values: list[Any]) -> list[Any]:
@@ -85,8 +114,65 @@ def _escaped(values: list[Any]) -> list[Any]:
     return values
 
 
-#: The last result computed, so the report drawn in the same run reuses it instead of recomputing.
+def _csv_text(rows: Iterable[Sequence[Any]]) -> bytes:
+    """`rows` (escaped cells) as `csv.writer` writes them in its default dialect, UTF-8."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+#: The characters `csv.writer` quotes a cell holding; as an Arrow (RE2) regular expression.
+_QUOTE_CHARS = ',"\r\n'
+_QUOTED = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _QUOTE_CHARS) + "]"
+
+
+def _csv_block(ids: list[str], countries: list[str | None], reasons: list[str], first_rank: int) -> bytes:
+    """The zero-scoring actors' rows (`actor,<id>,<country>,0.0,<rank>,<reasons>`) as `csv.writer`
+    writes them, made column by column in Arrow (a nation's actors in milliseconds); TypeError when
+    a cell is not text."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not ids:
+        return b""
+
+    def column(values: list[Any]) -> Any:
+        cells = pa.array(values, pa.string()).fill_null("")
+        formula = pc.is_in(pc.utf8_slice_codeunits(cells, 0, 1), value_set=pa.array(FORMULA_START, pa.string()))
+        escaped = pc.any(formula).as_py()
+        if escaped:
+            cells = pc.if_else(formula, pc.binary_join_element_wise("'", cells, ""), cells)
+        joined = "\0".join(cells.to_pylist()) if escaped or None in values else "\0".join(values)
+        if any(c in joined for c in _QUOTE_CHARS):  # one search each, over every cell at once
+            quoted = pc.match_substring_regex(cells, _QUOTED)
+            cells = pc.if_else(quoted, pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', ""),
+                               cells)
+        return cells
+
+    ranks = pc.cast(pa.array(np.arange(first_rank, first_rank + len(ids), dtype=np.int64)), pa.string())
+    lines = pc.binary_join_element_wise("actor", column(ids), column(countries), "0.0", ranks,
+                                        pc.binary_join_element_wise(column(reasons), "\r\n", ""), ",")
+    return _values(lines)
+
+
+def _values(strings: Any) -> bytes:
+    """The bytes of an Arrow string array's values, one after the other."""
+    import numpy as np
+
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32, count=len(strings) + 1, offset=4 * strings.offset)
+    return strings.buffers()[2][int(offsets[0]):int(offsets[-1])].to_pybytes()
+
+
+#: The last result computed, so the report drawn in the same run reuses it instead of recomputing. The
+#: context is held weakly: holding it kept the run's tables and values alive until the next run in the
+#: process (a benchmark, a server), which then spent a third of a second freeing them in its risk step.
 _last: dict[str, Any] = {}
+
+
+def _remember(ctx: DetectContext, alerts: int, result: RiskResult) -> None:
+    _last.clear()
+    _last.update(ctx=weakref.ref(ctx), alerts=alerts, result=result)
 
 
 def compute_risk(ctx: DetectContext, alerts: list[Alert] | list[dict[str, Any]], params: Parameters | None = None,
@@ -123,14 +209,14 @@ def compute_risk(ctx: DetectContext, alerts: list[Alert] | list[dict[str, Any]],
         counters[kind] = counters.get(kind, 0) + 1
         r["rank"] = counters[kind]
     result = RiskResult(out_rows, actors, periods, calibration, weights, zero, inputs.actors, p.top_reasons)
-    _last.clear()
-    _last.update(ctx=ctx, alerts=len(rows), result=result)
+    _remember(ctx, len(rows), result)
     return result
 
 
 def last_result(ctx: DetectContext, alerts: list[Any]) -> RiskResult | None:
     """The result computed on this very context for these alerts, if any (the report's shortcut)."""
-    if _last.get("ctx") is ctx and _last.get("alerts") == len(alerts):
+    held = _last.get("ctx")
+    if held is not None and held() is ctx and _last.get("alerts") == len(alerts):
         return _last["result"]
     return None
 
@@ -154,8 +240,7 @@ def reuse_result(ctx: DetectContext, alerts: list[Any], folder: Path) -> RiskRes
                               values={k: num(r[k]) for k in INDICATORS}, score=float(r["score"]))
             periods.append(node)
     result = RiskResult(rows, {}, periods)
-    _last.clear()
-    _last.update(ctx=ctx, alerts=len(alerts), result=result)
+    _remember(ctx, len(alerts), result)
     return result
 
 
@@ -169,8 +254,8 @@ def write_risk(ctx: DetectContext, alerts: list[Alert], out_dir: Path, params: P
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "risk.csv"
-    write_cells(path, RISK_COLUMNS, result.cells())
-    write_csv(out_dir / "indicators.csv", [n.row() for n in result.periods], INDICATOR_COLUMNS)
+    result.write(path)
+    write_cells(out_dir / "indicators.csv", INDICATOR_COLUMNS, (n.cells() for n in result.periods))
     calibration = out_dir / "risk_calibration.json"
     if result.calibration is not None:
         calibration.write_text(json.dumps(result.calibration, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -21,6 +21,9 @@ log warning, not dropped and not guessed. An actor who also declares other metal
 assessed for overuse only on inputs in `gold_only_inputs` (explosives and fuel also serve copper or
 zinc mining). Value at risk: the gold the excess input could have recovered (excess ÷ the highest
 ratio, the smallest such amount) at the year's reference price.
+
+The sums come from tallies kept between runs (`_inputs`): a production or inputs batch adds its own
+sums, and only the actor-years the rules may flag are judged here, with their evidence.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
+from filon.detect import _inputs as q
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters
@@ -37,57 +41,56 @@ from filon.detect.registry import detector
 
 log = logging.getLogger(__name__)
 
-_LINKS = """SELECT holder_id AS actor_id, right_id FROM mining_rights
-            UNION SELECT producer_id AS actor_id, right_id FROM production WHERE producer_id IS NOT NULL"""
-_IN_FORCE = """(r.granted_on IS NULL OR r.granted_on <= i.date) AND (r.expires_on IS NULL OR i.date <= r.expires_on)
-               AND (r.status = 'active' OR (r.status = 'expired' AND r.expires_on IS NOT NULL))"""
-
-
-def _quote(items) -> str:
-    return ", ".join("'" + str(x).replace("'", "''") + "'" for x in items) or "''"
-
-
-def _purchases_sql(p: Parameters) -> str:
-    banned = " ".join(f"WHEN i.input = {_quote([item])} AND i.country = {_quote([c])} AND i.date >= DATE '{d}' THEN 1"
-                      for item, by_country in p.banned.items() for c, d in by_country.items())
-    return f"""
-    WITH links AS ({_LINKS}),
-    in_force AS (
-      SELECT DISTINCT i.record_id FROM inputs i JOIN links l ON l.actor_id = i.actor_id
-      JOIN mining_rights r ON r.right_id = l.right_id WHERE {_IN_FORCE})
-    SELECT i.actor_id, strftime(i.date, '%Y') AS year, i.input, i.unit, min(i.country) AS country,
-           sum(i.quantity) AS quantity, count(*) AS records,
-           sum(CASE WHEN i.authorization_id IS NULL OR trim(i.authorization_id) = '' THEN 1 ELSE 0 END) AS no_auth,
-           sum(CASE WHEN f.record_id IS NULL THEN 1 ELSE 0 END) AS no_right,
-           sum(CASE {banned or 'WHEN 1 = 0 THEN 1'} ELSE 0 END) AS banned,
-           min(i.date) AS first_date, max(i.date) AS last_date
-    FROM inputs i LEFT JOIN in_force f ON f.record_id = i.record_id
-    WHERE i.quantity IS NOT NULL
-    GROUP BY i.actor_id, strftime(i.date, '%Y'), i.input, i.unit
-    ORDER BY i.actor_id, year, i.input, i.unit"""
-
-
-def _production_sql() -> str:
-    return f"""
-    WITH links AS ({_LINKS})
-    SELECT l.actor_id, left(p.period, 4) AS year,
-           sum(CASE WHEN p.commodity = 'Au' THEN p.fine_mass_kg ELSE 0 END) AS au_kg,
-           count(DISTINCT CASE WHEN p.commodity <> 'Au' AND p.fine_mass_kg > 0 THEN p.commodity END) AS other_metals,
-           count(DISTINCT p.right_id) AS rights
-    FROM production p JOIN links l ON l.right_id = p.right_id
-    GROUP BY l.actor_id, left(p.period, 4)"""
-
-
-def _scales_sql() -> str:
-    return f"""WITH links AS ({_LINKS})
-               SELECT DISTINCT l.actor_id, coalesce(r.scale, 'unknown') AS scale
-               FROM links l JOIN mining_rights r ON r.right_id = l.right_id"""
-
 
 def _sources_sql(actors: list[str]) -> str:
     return f"""SELECT actor_id, strftime(date, '%Y') AS year, record_id, date, input, quantity, unit,
                       authorization_id, _source_file, _source_row
-               FROM inputs WHERE actor_id IN ({_quote(actors)}) ORDER BY actor_id, date, record_id"""
+               FROM inputs WHERE actor_id IN ({q.quote(actors)}) ORDER BY actor_id, date, record_id"""
+
+
+@detector("input_overuse", version="1.0", title="Controlled inputs beyond declared production",
+          subject_type="actor", tables=("inputs", "production", "mining_rights", "prices"),
+          scope=Scope({"inputs": ("t.actor_id",)}))
+def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
+    """An actor buys mercury, cyanide, explosives or fuel far beyond what the gold it declares could
+    consume, buys without authorization or without a mining right in force, or buys a banned input:
+    the inputs feed undeclared (illegal) mining, whose gold is then laundered elsewhere."""
+    operators = ctx.tally(q.OPERATORS)
+    digest = q.links_digest(ctx, operators)
+    purchases = ctx.tally(q.purchases_tally(p, p.banned, operators, digest))
+    production = ctx.tally(q.actor_production_tally(operators, digest))
+    limits = ctx.tally(q.limits_tally(p, operators, purchases, digest))
+    prices = {r["year"]: r for r in ctx.query(yearly_price_sql()) if r["commodity"] == "Au"}
+    keys, scales = [], {}
+    # a scoped run is about some buyers (the tallies hold everyone's sums, `inputs` their rows)
+    for r in ctx.query(q.candidates_sql(limits, production)):
+        if not ctx.in_scope(r["actor_id"]):
+            continue
+        if r["not_converted"]:
+            log.warning("input_overuse: actor %s in %s has purchases in units that do not fit the input, not "
+                        "compared: %s", r["actor_id"], r["year"],
+                        "; ".join(sorted(set(r["not_converted"].split("; ")), key=lambda u: u.split(" in ", 1))))
+        if r["candidate"]:
+            keys.append((r["actor_id"], r["year"]))
+            scales[r["actor_id"]] = set(r["scales"].split(";")) if r["scales"] else set()
+    if not keys:
+        return []
+    actors = sorted({a for a, _ in keys})
+    produced = {(r["actor_id"], r["year"]): r for r in ctx.query(q.actor_years_sql(production, actors))}
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in ctx.query(q.purchase_rows_sql(purchases, actors)):
+        groups[(r["actor_id"], r["year"])].append(r)
+    found = {}
+    for key in keys:
+        result = _assess(groups[key], produced.get(key), scales.get(key[0], set()), p)
+        if result is not None:
+            found[key] = result
+    if not found:
+        return []
+    sources: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for s in ctx.query(_sources_sql(sorted({a for a, _ in found}))):
+        sources[(s["actor_id"], s["year"])].append(s)
+    return [_alert(key, found[key], sources.get(key, []), prices.get(key[1]), p) for key in sorted(found)]
 
 
 def _methods(scales: set[str], p: Parameters) -> set[str]:
@@ -106,38 +109,9 @@ def _canonical(item: str, unit: str, p: Parameters) -> tuple[str, float] | None:
     return p.canonical_unit[dimension], factors[unit]
 
 
-@detector("input_overuse", version="1.0", title="Controlled inputs beyond declared production",
-          subject_type="actor", tables=("inputs", "production", "mining_rights", "prices"),
-          scope=Scope({"inputs": ("t.actor_id",)}))
-def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
-    """An actor buys mercury, cyanide, explosives or fuel far beyond what the gold it declares could
-    consume, buys without authorization or without a mining right in force, or buys a banned input:
-    the inputs feed undeclared (illegal) mining, whose gold is then laundered elsewhere."""
-    produced = {(r["actor_id"], r["year"]): r for r in ctx.query(_production_sql())}
-    scales: dict[str, set[str]] = defaultdict(set)
-    for r in ctx.query(_scales_sql()):
-        scales[r["actor_id"]].add(r["scale"])
-    prices = {r["year"]: r for r in ctx.query(yearly_price_sql()) if r["commodity"] == "Au"}
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for r in ctx.query(_purchases_sql(p)):
-        groups[(r["actor_id"], r["year"])].append(r)
-    found = {}
-    for key, rows in groups.items():
-        result = _assess(key, rows, produced.get(key), scales.get(key[0], set()), p)
-        if result is not None:
-            found[key] = result
-    if not found:
-        return []
-    sources: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for s in ctx.query(_sources_sql(sorted({a for a, _ in found}))):
-        sources[(s["actor_id"], s["year"])].append(s)
-    return [_alert(key, found[key], sources.get(key, []), prices.get(key[1]), p) for key in sorted(found)]
-
-
-def _assess(key: tuple[str, str], rows: list[dict], prod: dict | None, scales: set[str], p: Parameters
-            ) -> dict | None:
+def _assess(rows: list[dict], prod: dict | None, scales: set[str], p: Parameters) -> dict | None:
     au_kg = float(prod["au_kg"] or 0.0) if prod else 0.0
-    other_metals = bool(prod and prod["other_metals"])
+    other_metals = bool(prod and prod["other_rows"])
     methods = _methods(scales, p)
     bought: dict[str, dict] = {}
     not_converted = []
@@ -157,9 +131,6 @@ def _assess(key: tuple[str, str], rows: list[dict], prod: dict | None, scales: s
         entry["bought"] += float(r["quantity"]) * unit[1]
         entry["records"] += int(r["records"])
         entry["as_recorded"].append({"quantity": r["quantity"], "unit": r["unit"]})
-    if not_converted:
-        log.warning("input_overuse: actor %s in %s has purchases in units that do not fit the input, not compared: %s",
-                    key[0], key[1], "; ".join(f"{n['input']} in {n['unit']}" for n in not_converted))
     overuse, gold_excess = [], []
     for item, entry in sorted(bought.items()):
         ratios = {m: r for m, r in p.max_use_per_kg_au.get(item, {}).items() if m in methods}

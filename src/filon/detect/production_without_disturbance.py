@@ -21,6 +21,12 @@ imagery", not "no mining". Rights without geometry, or
 outside coverage, are skipped and counted in the log (not in each alert's evidence: run-wide counts
 would change every alert's evidence whenever any other right's data arrives).
 
+What the judgement reads of the map, per surface-mining right (the dates of the scars that count
+as its, its coverage cell) and the detections' dates per coverage cell, depends on the rights'
+geometries and the detections alone, not on production: it is kept between runs
+(`filon.detect.kept`, keyed on those two tables and the spatial parameters), so a production batch
+judges the rights it touches by date look-ups, without reading either layer.
+
 Score: 0.5 + 0.4 × min(1, declared kg / `full_score_kg`) (+0.1 when the right declared every
 month of its span). Value at risk: declared fine gold × the year's reference price (the metal
 whose origin the right may be laundering). Subject: the right; period: none (one alert per right,
@@ -30,7 +36,9 @@ so the id stays the same while new months of production are added).
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -55,7 +63,7 @@ def _production_sql() -> str:
     SELECT p.right_id, min(p.period) AS first_period, max(p.period) AS last_period,
            CAST(sum(p.fine_mass_kg) AS DOUBLE) AS fine_kg, count(*) AS records, count(DISTINCT p.period) AS periods,
            string_agg(DISTINCT p.commodity, ';') AS commodities,
-           CAST(sum(p.fine_mass_kg * px.usd_per_kg) AS DOUBLE) AS value_usd, count(px.usd_per_kg) AS priced
+           CAST(sum(p.fine_mass_kg * px.usd_per_kg) AS DOUBLE) AS value_usd
     FROM p LEFT JOIN px ON px.commodity = p.commodity AND px.year = p.year
     GROUP BY p.right_id ORDER BY p.right_id"""
 
@@ -64,36 +72,110 @@ def _months(first: str, last: str) -> int:
     return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7]) + 1
 
 
-def _coverage(dets, det_dates: np.ndarray, geoms: np.ndarray, w0: np.ndarray, w1: np.ndarray, metres: float
-              ) -> list[int]:
-    """Detections dated within each window in the cells of about `metres` around each geometry: the
-    detections are binned on a lon/lat grid of that size (at the data's mean latitude) and the 3 × 3
-    cells around a geometry's centre are searched by date, so memory stays linear in the detections."""
-    if not len(dets) or not len(geoms):
-        return [0] * len(geoms)
-    c = shapely.centroid(dets.geoms)
-    dx, dy = shapely.get_x(c), shapely.get_y(c)
-    cell = metres_to_degrees(metres, float(np.mean(dy)))
-    cx, cy = np.floor(dx / cell).astype(np.int64), np.floor(dy / cell).astype(np.int64)
-    order = np.lexsort((det_dates, cy, cx))
-    by_cell: dict[tuple[int, int], np.ndarray] = {}
-    keys = np.stack([cx[order], cy[order]], axis=1)
-    if len(order):
-        cut = np.flatnonzero(np.any(np.diff(keys, axis=0) != 0, axis=1)) + 1
-        for chunk in np.split(order, cut):
-            by_cell[(int(cx[chunk[0]]), int(cy[chunk[0]]))] = det_dates[chunk]
-    rc = shapely.centroid(geoms)
-    rx, ry = np.floor(shapely.get_x(rc) / cell).astype(np.int64), np.floor(shapely.get_y(rc) / cell).astype(np.int64)
-    out = []
-    for x, y, a, b in zip(rx.tolist(), ry.tolist(), w0.tolist(), w1.tolist()):
+@dataclass
+class _Ground:
+    """What the judgement reads of the map: the surface-mining rights with a usable geometry (in the
+    layer's order) with their areas and coverage cells, the sorted dates of the detections that count
+    as each one's (rights without any left out), the other rights with a geometry, and the detections'
+    dates (sorted) per coverage cell. Kept as arrays: tens of thousands of small objects would cost
+    more to unpickle than the layers cost to read (an alert's own columns are read when it fires)."""
+
+    ids: list[str]
+    area_ha: np.ndarray
+    cell_x: np.ndarray
+    cell_y: np.ndarray
+    scars: dict[str, tuple[str, ...]]
+    repaired: frozenset[str]
+    others: frozenset[str]
+    cells: dict[tuple[int, int], list[str]]
+
+    def scarred(self, rid: str, w0: str, w1: str) -> bool:
+        dates = self.scars.get(rid, ())
+        return bisect_right(dates, w1) > bisect_left(dates, w0)
+
+    def coverage(self, k: int, w0: str, w1: str) -> int:
+        """Detections dated within [w0, w1] in the 3 × 3 cells around right `k`'s."""
+        x, y = int(self.cell_x[k]), int(self.cell_y[k])
         n = 0
         for ix in (x - 1, x, x + 1):
             for iy in (y - 1, y, y + 1):
-                dates = by_cell.get((ix, iy))
+                dates = self.cells.get((ix, iy))
                 if dates is not None:
-                    n += int(np.searchsorted(dates, b, side="right") - np.searchsorted(dates, a, side="left"))
-        out.append(n)
+                    n += bisect_right(dates, w1) - bisect_left(dates, w0)
+        return n
+
+
+def _scars(rights, dets, det_dates: np.ndarray, geoms: np.ndarray, p: Parameters) -> list[list[str]]:
+    """Per geometry, the dates of the detections on it or within `buffer_m` of it and in no right at
+    all: a scar lying in another right is that right's, however close (plants, ponds and tailings
+    beside a right lie in none)."""
+    out: list[list[str]] = [[] for _ in range(len(geoms))]
+    if not len(dets) or not len(geoms):
+        return out
+    b = shapely.bounds(geoms)
+    pad = np.array([metres_to_degrees(p.buffer_m, la) for la in (b[:, 1] + b[:, 3]) / 2])
+    ci, di = dets.tree.query(shapely.box(b[:, 0] - pad, b[:, 1] - pad, b[:, 2] + pad, b[:, 3] + pad))
+    if not len(ci):
+        return out
+    hit_d, _ = rights.tree.query(dets.geoms[np.unique(di)], predicate="intersects")
+    in_some_right = set(np.unique(di)[hit_d].tolist())
+    c = shapely.centroid(geoms[ci])
+    keys = zone_key(shapely.get_x(c), shapely.get_y(c), p.zone_deg)
+    for key in np.unique(keys):
+        sel = np.flatnonzero(keys == key)
+        lon0, lat0 = zone_center(key, p.zone_deg)
+        d = shapely.distance(to_equal_area(geoms[ci[sel]], lon0, lat0), to_equal_area(dets.geoms[di[sel]], lon0, lat0))
+        for s, dist in zip(sel.tolist(), d.tolist()):
+            if dist == 0 or (dist <= p.buffer_m and int(di[s]) not in in_some_right):
+                out[int(ci[s])].append(str(det_dates[di[s]]))
+    for dates in out:
+        dates.sort()
     return out
+
+
+def _cells(dets, det_dates: np.ndarray, geoms: np.ndarray, metres: float
+           ) -> tuple[dict[tuple[int, int], list[str]], np.ndarray, np.ndarray]:
+    """The coverage grid: detections binned on a lon/lat grid of about `metres` (at the data's mean
+    latitude), their dates sorted per cell, and each geometry's cell (by its centre), so coverage is
+    counted by date in the 3 × 3 cells around a right with memory linear in the detections."""
+    if not len(dets) or not len(geoms):
+        return {}, np.zeros(len(geoms), dtype=np.int64), np.zeros(len(geoms), dtype=np.int64)
+    c = shapely.centroid(dets.geoms)
+    dx, dy = shapely.get_x(c), shapely.get_y(c)
+    cell = metres_to_degrees(metres, float(np.mean(dy)))
+    cells: dict[tuple[int, int], list[str]] = {}
+    for x, y, d in zip(np.floor(dx / cell).astype(np.int64).tolist(), np.floor(dy / cell).astype(np.int64).tolist(),
+                       det_dates.tolist()):
+        cells.setdefault((x, y), []).append(d)
+    for dates in cells.values():
+        dates.sort()
+    rc = shapely.centroid(geoms)
+    rx, ry = np.floor(shapely.get_x(rc) / cell).astype(np.int64), np.floor(shapely.get_y(rc) / cell).astype(np.int64)
+    return cells, rx, ry
+
+
+def _ground(ctx: DetectContext, p: Parameters) -> _Ground:
+    """The map as the judgement reads it (see `_Ground`), from the rights' and detections' layers."""
+    rights, dets = t.rights(ctx), t.detections(ctx)
+    pick = np.array([i for i, row in enumerate(rights.rows)
+                     if row.get("scale") in p.surface_scales and row.get("regime") in p.surface_regimes], dtype=int)
+    det_dates = np.array([r["date"] or "" for r in dets.rows])
+    geoms = rights.geoms[pick]
+    scars = _scars(rights, dets, det_dates, geoms, p)
+    cells, cell_x, cell_y = _cells(dets, det_dates, geoms, p.coverage_km * 1000.0)
+    ids = [rights.ids[i] for i in pick.tolist()]
+    area = rights.area_ha[pick] if len(pick) else np.empty(0)
+    return _Ground(ids, area, cell_x, cell_y, {rid: tuple(d) for rid, d in zip(ids, scars) if d},
+                   frozenset(rights.repaired) & set(ids), frozenset(rights.ids) - set(ids), cells)
+
+
+def ground(ctx: DetectContext, p: Parameters) -> _Ground:
+    """`_ground`, once per analysis and kept between runs while the rights, the detections and the
+    spatial parameters are the same."""
+    key = ("production_without_disturbance.ground", p.buffer_m, p.zone_deg, p.coverage_km,
+           tuple(p.surface_scales), tuple(p.surface_regimes))
+    return ctx.memo(key, lambda: _ground(ctx, p), ("mining_rights", "detections"),
+                    keep="production_without_disturbance")
 
 
 @detector("production_without_disturbance", version="1.0", title="Production without disturbance",
@@ -106,95 +188,70 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     produced = {r["right_id"]: r for r in ctx.query(_production_sql()) if (r["fine_kg"] or 0) >= p.min_fine_kg}
     if not produced:
         return []
-    rights = t.rights(ctx)
-    no_geometry = sorted(set(produced) - set(rights.ids))
+    g = ground(ctx, p)
+    pick = [k for k, rid in enumerate(g.ids) if rid in produced]
+    surface = {g.ids[k] for k in pick}
+    no_geometry = sorted(rid for rid in produced if rid not in surface and rid not in g.others)
     if no_geometry:
         log.info("production_without_disturbance: %d producing rights have no geometry and were skipped",
                  len(no_geometry))
-    pick = [i for i, rid in enumerate(rights.ids) if rid in produced
-            and rights.rows[i].get("scale") in p.surface_scales and rights.rows[i].get("regime") in p.surface_regimes]
-    out_of_scope = sum(1 for i, rid in enumerate(rights.ids) if rid in produced) - len(pick)
-    if not pick:
-        return []
-    cand = np.array(pick)
-    windows = []
-    for i in pick:
-        pr = produced[rights.ids[i]]
-        first = t.period_bounds(str(pr["first_period"]))[0]
-        last = t.period_bounds(str(pr["last_period"]))[1]
-        windows.append((t.add_months(first, -p.lookback_months), t.add_months(last, p.lag_months)))
-    w0 = np.array([w[0] for w in windows])
-    w1 = np.array([w[1] for w in windows])
-    dets = t.detections(ctx)
-    det_dates = np.array([r["date"] or "" for r in dets.rows])
-    geoms = rights.geoms[cand]
-    b = shapely.bounds(geoms)
-    lat = (b[:, 1] + b[:, 3]) / 2
-
-    def near(metres: float) -> tuple[np.ndarray, np.ndarray]:
-        """(candidate row, detection) pairs within a degree box of `metres`, dated in the window."""
-        if not len(dets):
-            return np.empty(0, dtype=int), np.empty(0, dtype=int)
-        pad = np.array([metres_to_degrees(metres, la) for la in lat])
-        boxes = shapely.box(b[:, 0] - pad, b[:, 1] - pad, b[:, 2] + pad, b[:, 3] + pad)
-        ci, di = dets.tree.query(boxes)
-        dated = (det_dates[di] >= w0[ci]) & (det_dates[di] <= w1[ci])
-        return ci[dated], di[dated]
-
-    ci, di = near(p.buffer_m)
-    seen: dict[int, list[tuple[float, int]]] = defaultdict(list)
-    # A scar lying in another right is that right's, however close: only scars on this right, or in
-    # no right at all (plants, ponds, tailings beside it), count for it.
-    in_some_right = set()
-    if len(ci):
-        hit_d, _ = rights.tree.query(dets.geoms[np.unique(di)], predicate="intersects")
-        in_some_right = set(np.unique(di)[hit_d].tolist())
-        c = shapely.centroid(geoms[ci])
-        keys = zone_key(shapely.get_x(c), shapely.get_y(c), p.zone_deg)
-        for key in np.unique(keys):
-            sel = np.flatnonzero(keys == key)
-            lon0, lat0 = zone_center(key, p.zone_deg)
-            d = shapely.distance(to_equal_area(geoms[ci[sel]], lon0, lat0), to_equal_area(dets.geoms[di[sel]], lon0, lat0))
-            for s, dist in zip(sel.tolist(), d.tolist()):
-                if dist == 0 or (dist <= p.buffer_m and int(di[s]) not in in_some_right):
-                    seen[int(ci[s])].append((dist, int(di[s])))
-    blind = [k for k in range(len(cand)) if k not in seen]
-    if not blind:
-        return []
-    covered = _coverage(dets, det_dates, geoms[blind], w0[blind], w1[blind], p.coverage_km * 1000.0)
-    covered = {k: n for k, n in zip(blind, covered) if n}
-    uncovered = [k for k in blind if not covered.get(k)]
+    out_of_scope = len(g.others & produced.keys())
+    windows: dict[tuple[str, str], tuple[str, str]] = {}  # many rights share their first and last periods
+    uncovered, found = 0, []
+    for k in pick:
+        rid = g.ids[k]
+        pr = produced[rid]
+        span = (str(pr["first_period"]), str(pr["last_period"]))
+        if span not in windows:
+            windows[span] = (t.add_months(t.period_bounds(span[0])[0], -p.lookback_months),
+                             t.add_months(t.period_bounds(span[1])[1], p.lag_months))
+        w0, w1 = windows[span]
+        if g.scarred(rid, w0, w1):
+            continue
+        covered = g.coverage(k, w0, w1)
+        if not covered:
+            uncovered += 1
+            continue
+        found.append((k, rid, w0, w1, covered))
     log.info("production_without_disturbance: skipped %d right(s) without geometry (%s), %d out of scope "
              "(scale or regime), %d outside the detections' coverage", len(no_geometry), ", ".join(no_geometry[:10]),
-             out_of_scope, len(uncovered))
-    alerts = []
-    for k in blind:
-        if not covered.get(k):
-            continue
-        i = int(cand[k])
-        rid, row = rights.ids[i], rights.rows[i]
-        pr = produced[rid]
-        months = _months(str(pr["first_period"])[:7] if len(str(pr["first_period"])) >= 7 else f"{pr['first_period']}-01",
-                         str(pr["last_period"])[:7] if len(str(pr["last_period"])) >= 7 else f"{pr['last_period']}-12")
-        steady = pr["periods"] >= months and len(str(pr["first_period"])) == 7
-        score = 0.5 + 0.4 * min(1.0, pr["fine_kg"] / p.full_score_kg) + (0.1 if steady else 0.0)
-        var = float(pr["value_usd"]) if pr["value_usd"] and pr["priced"] == pr["records"] else (
-            float(pr["value_usd"]) if pr["value_usd"] else None)
-        alerts.append(Alert(
-            typology="production_without_disturbance", subject_type="right", subject_id=rid, country=row["country"],
-            period=None, score=min(1.0, score), value_at_risk_usd=var,
-            explanation=(f"Right {rid} ({row.get('scale')} {row.get('regime')}) declares {pr['fine_kg']:,.2f} kg of "
-                         f"fine {pr['commodities']} from {pr['first_period']} to {pr['last_period']}, but no mining "
-                         f"disturbance is detected within {p.buffer_m:g} m of it between {w0[k]} and {w1[k]}, "
-                         f"while {covered[k]} detections are seen within about {p.coverage_km:g} km."),
-            evidence={
-                "scale": row.get("scale"), "regime": row.get("regime"), "status": row.get("status"),
-                "holder_id": row.get("holder_id"), "declared_fine_kg": round(float(pr["fine_kg"]), 4),
-                "commodities": pr["commodities"], "first_period": pr["first_period"], "last_period": pr["last_period"],
-                "production_records": pr["records"], "window": [w0[k], w1[k]], "buffer_m": p.buffer_m,
-                "detections_within_buffer": 0, "detections_nearby_for_coverage": covered[k],
-                "coverage_km": p.coverage_km, "right_area_ha": round(float(rights.area_ha[i]), 3),
-                "geometry_repaired": rid in rights.repaired,
-                "sources": [t.lineage("mining_rights", rid, row)],
-            }))
-    return alerts
+             out_of_scope, uncovered)
+    rows = _right_rows(ctx, [rid for _, rid, *_ in found])
+    return [_alert(rid, rows[rid], float(g.area_ha[k]), rid in g.repaired, produced[rid], w0, w1, covered, p)
+            for k, rid, w0, w1, covered in found]
+
+
+def _right_rows(ctx: DetectContext, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The register's columns of the rights `ids` (those that fire: a few)."""
+    if not ids:
+        return {}
+    cols = ", ".join(f'"{c}"' for c in t.RIGHT_COLUMNS)
+    rows = ctx.query(f"SELECT right_id, {cols} FROM mining_rights WHERE right_id IN ({', '.join('?' for _ in ids)})",
+                     ids)
+    return {r["right_id"]: r for r in rows}
+
+
+def _alert(rid: str, row: dict[str, Any], area_ha: float, repaired: bool, pr: dict[str, Any], w0: str, w1: str,
+           covered: int, p: Parameters) -> Alert:
+    months = _months(str(pr["first_period"])[:7] if len(str(pr["first_period"])) >= 7 else f"{pr['first_period']}-01",
+                     str(pr["last_period"])[:7] if len(str(pr["last_period"])) >= 7 else f"{pr['last_period']}-12")
+    steady = pr["periods"] >= months and len(str(pr["first_period"])) == 7
+    score = 0.5 + 0.4 * min(1.0, pr["fine_kg"] / p.full_score_kg) + (0.1 if steady else 0.0)
+    var = float(pr["value_usd"]) if pr["value_usd"] else None
+    return Alert(
+        typology="production_without_disturbance", subject_type="right", subject_id=rid, country=row["country"],
+        period=None, score=min(1.0, score), value_at_risk_usd=var,
+        explanation=(f"Right {rid} ({row.get('scale')} {row.get('regime')}) declares {pr['fine_kg']:,.2f} kg of "
+                     f"fine {pr['commodities']} from {pr['first_period']} to {pr['last_period']}, but no mining "
+                     f"disturbance is detected within {p.buffer_m:g} m of it between {w0} and {w1}, "
+                     f"while {covered} detections are seen within about {p.coverage_km:g} km."),
+        evidence={
+            "scale": row.get("scale"), "regime": row.get("regime"), "status": row.get("status"),
+            "holder_id": row.get("holder_id"), "declared_fine_kg": round(float(pr["fine_kg"]), 4),
+            "commodities": pr["commodities"], "first_period": pr["first_period"], "last_period": pr["last_period"],
+            "production_records": pr["records"], "window": [w0, w1], "buffer_m": p.buffer_m,
+            "detections_within_buffer": 0, "detections_nearby_for_coverage": covered,
+            "coverage_km": p.coverage_km, "right_area_ha": round(area_ha, 3),
+            "geometry_repaired": repaired,
+            "sources": [t.lineage("mining_rights", rid, row)],
+        })

@@ -38,7 +38,10 @@ class Tally:
     the tally of old and new rows is the sum of their tallies. `shared` names relations (name, SQL)
     that `sql` reads more than once: DuckDB computes each once, other engines as they plan.
     `extremes` names columns (column, "min" or "max") that are a least or greatest value instead of a
-    sum (a first or last date): the tally of old and new rows is then the least or greatest of theirs."""
+    sum (a first or last date): the tally of old and new rows is then the least or greatest of theirs.
+    `depends` is a digest of anything else the sums read (a relation registered on the connection,
+    e.g. another tally's keys): part of the tally's identity, so a change recomputes it from all rows.
+    A tally without sources is only kept, never added to: computed again when its identity changes."""
 
     name: str
     sql: str
@@ -47,6 +50,7 @@ class Tally:
     lookups: tuple[str, ...]
     shared: tuple[tuple[str, str], ...] = ()
     extremes: tuple[tuple[str, str], ...] = ()
+    depends: str = ""
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -91,7 +95,8 @@ class TallyStore:
 
         return params_key({"name": tally.name, "sql": tally.query(), "keys": tally.keys, "extremes": tally.extremes,
                            "version": __version__,
-                           "code": code_key(), "lookups": {t: self.prints.get(t, "") for t in sorted(tally.lookups)}})
+                           "code": code_key(), "lookups": {t: self.prints.get(t, "") for t in sorted(tally.lookups)},
+                           **({"depends": tally.depends} if tally.depends else {})})
 
     def _batches(self, tally: Tally) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {t: [] for t in tally.sources}

@@ -84,7 +84,9 @@ def test_an_incremental_run_flags_the_new_batches_alone(package: Path, tmp_path:
     ingest_package(package, ws)
     [first] = run_analysis(ws, out, detectors=["inactive_right_production"]).alerts
     over, inner = [], TallyStore._over
-    monkeypatch.setattr(TallyStore, "_over", lambda self, tally, only: over.append(only) or inner(self, tally, only))
+    monkeypatch.setattr(TallyStore, "_over",  # this detector's tally alone (the risk step keeps its own)
+                        lambda self, tally, only: (tally.name.startswith("inactive_right") and over.append(only))
+                        or inner(self, tally, only))
     late_sale = "PE-T950,PE,2024-08-10,PE-A001,PE-A003,Au,dore,,2,130000,PE-R001,,"
     before = {b.batch_id for b in Workspace(ws).batches}
     ingest_batch(ws, tmp_path / "b1", "trades", [late_sale])

@@ -28,3 +28,22 @@ def test_geometries_drawn_are_capped(monkeypatch) -> None:
     ctx = context(detections=[detection(f"D{i:02d}", square(300 * i, 0, 100)) for i in range(20)])
     s = geo.section(ctx, [])
     assert "detections (5)" in s.html and "20 detections (5 drawn)" in s.html
+
+
+def test_maps_follow_the_alerted_subjects_not_their_figures(monkeypatch) -> None:
+    """A new figure for the same alerted subjects (more production declared) redraws the table, not the
+    maps: within one analysis (and, kept, across runs) the layers are not read again."""
+    ctx = context(detections=[detection("D1", square(3000, 0, 200))], mining_rights=[right("R1", square(0, 0, 1000))])
+    alert = {"typology": "unlicensed_disturbance", "subject_id": "D1", "country": "PE", "period": "2023-06-01",
+             "score": 0.8, "evidence": {"outside_ha": 4.0}}
+    first = geo.section(ctx, [alert])
+    monkeypatch.setattr(geo, "read_layer", lambda *a, **k: (_ for _ in ()).throw(AssertionError("layer read again")))
+    moved = geo.section(ctx, [{**alert, "evidence": {"outside_ha": 5.0}}])
+    assert "5.00 ha outside rights in force" in moved.html and "4.00 ha" not in moved.html
+    assert moved.html.split("<table")[0] == first.html.split("<table")[0]  # the same maps
+    try:
+        geo.section(ctx, [alert, {**alert, "subject_id": "D2"}])  # another subject alerted: drawn again
+    except AssertionError as err:
+        assert "layer read again" in str(err)
+    else:
+        raise AssertionError("the maps were not drawn again for another alerted subject")

@@ -44,7 +44,41 @@ def _pick(layer: Layer, flagged: set[str], bounds: tuple[float, float, float, fl
     return list(geoms), ids, ids
 
 
+#: What the maps read: kept with them (`DetectContext.memo`) while these tables are unchanged.
+MAP_TABLES = ("detections", "areas", "operations", "mining_rights")
+
+
 def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
+    mine = sorted((a for a in alerts if a["typology"] in TYPOLOGIES), key=lambda a: -a["score"])
+    flagged = {a["subject_id"] for a in mine}
+    top = next((a for a in mine), None)
+    focus_on = (top["typology"], top["subject_id"]) if top is not None else None
+    # The maps show which subjects are alerted and where the top alert is, not the alerts' figures: a batch
+    # that only moves those (declared production) takes the maps from the last run instead of reading
+    # every layer again (seconds at national scale).
+    drawn = ctx.memo(("report territory maps", tuple(sorted(flagged)), focus_on),
+                     lambda: _maps(ctx, flagged, focus_on), MAP_TABLES, keep="report_territory_maps")
+    if drawn is None:
+        return None
+    overview, focus, caption = drawn
+    top_id = focus_on[1] if focus_on else ""
+    rows = [(a["typology"], a["subject_id"], a.get("country"), a.get("period"), a["score"],
+             _figure(a)) for a in mine[:TOP]]
+    parts = [figure(Markup(overview), caption)]
+    if focus:
+        parts.append(figure(Markup(focus), f"Close-up around the highest-scored territorial alert, {top_id}."))
+    if rows:
+        parts.append(table(["typology", "subject", "country", "period", "score", "key figure"], rows, numeric=(4,),
+                           caption=f"Top {len(rows)} territorial findings of {len(mine)}"))
+    return Section(key="territory", title="Territory: mining seen from space",
+                   intro="Where mining disturbance is seen against mining rights, protected areas, indigenous "
+                         "territories and enforcement operations. Areas are measured in an equal-area projection.",
+                   html=Markup("").join(parts))
+
+
+def _maps(ctx: DetectContext, flagged: set[str], focus_on: tuple[str, str] | None) -> tuple[str, str, str] | None:
+    """(overview map, close-up around `focus_on` (typology, subject) or "", the overview's caption) as
+    SVG text; None when there is nothing to map."""
     dets = t.detections(ctx)
     zones = read_layer(ctx, "areas", "area_id", ("kind", "name", "country"),
                        where="kind IN ('protected_area', 'indigenous_territory', 'exclusion_zone')")
@@ -52,8 +86,6 @@ def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
     if not len(dets) and not len(ops):
         return None
     rights = t.rights(ctx)
-    mine = sorted((a for a in alerts if a["typology"] in TYPOLOGIES), key=lambda a: -a["score"])
-    flagged = {a["subject_id"] for a in mine}
 
     # Overview: detections as points.
     d_geoms, d_ids, _ = _pick(dets, flagged, None)
@@ -73,16 +105,15 @@ def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
 
     # Close-up around the top alert.
     focus = Markup("")
-    top = next((a for a in mine), None)
     where = None
-    if top is not None:
+    if focus_on is not None:
         for layer in (dets, rights, ops):
-            if top["subject_id"] in layer.index:
-                where = layer.geoms[layer.index[top["subject_id"]]]
+            if focus_on[1] in layer.index:
+                where = layer.geoms[layer.index[focus_on[1]]]
                 break
     if where is not None:
         x0, y0, x1, y1 = where.bounds
-        pad = FOCUS_PAD_DEG if top["typology"] != "displacement" else 0.3
+        pad = FOCUS_PAD_DEG if focus_on[0] != "displacement" else 0.3
         box = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
         r_geoms, r_ids, _ = _pick(rights, flagged, box)
         zf, zf_ids, _ = _pick(zones, set(), box)
@@ -99,21 +130,10 @@ def section(ctx: DetectContext, alerts: list[dict]) -> Section | None:
                      stroke_width=0.5),
             MapLayer("detections with an alert", [g for g, i in zip(df, df_ids) if i in flagged], fill="#c62828",
                      stroke="#7f0000", labels=[i for i in df_ids if i in flagged]),
-        ], title=f"Around {top['subject_id']} ({top['typology']})", bounds=box, map_id="geo-focus")
+        ], title=f"Around {focus_on[1]} ({focus_on[0]})", bounds=box, map_id="geo-focus")
 
-    rows = [(a["typology"], a["subject_id"], a.get("country"), a.get("period"), a["score"],
-             _figure(a)) for a in mine[:TOP]]
-    parts = [figure(overview, f"{len(dets):,} detections ({len(d_geoms):,} drawn), {len(zones):,} reference areas, "
-                              f"{len(ops):,} operations; red points have an alert.")]
-    if focus:
-        parts.append(figure(focus, f"Close-up around the highest-scored territorial alert, {top['subject_id']}."))
-    if rows:
-        parts.append(table(["typology", "subject", "country", "period", "score", "key figure"], rows, numeric=(4,),
-                           caption=f"Top {len(rows)} territorial findings of {len(mine)}"))
-    return Section(key="territory", title="Territory: mining seen from space",
-                   intro="Where mining disturbance is seen against mining rights, protected areas, indigenous "
-                         "territories and enforcement operations. Areas are measured in an equal-area projection.",
-                   html=Markup("").join(parts))
+    caption = f"{len(dets):,} detections ({len(d_geoms):,} drawn), {len(zones):,} reference areas, {len(ops):,} operations; "
+    return str(overview), str(focus), caption + "red points have an alert."
 
 
 def _figure(a: dict) -> str:

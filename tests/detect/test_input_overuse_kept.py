@@ -18,10 +18,10 @@ from filon.detect.parameters import defaults
 from filon.detect.tally import TallyStore
 from filon.engine.duckdb import DuckDBEngine
 from filon.ingest.load import ingest_package
-from filon.standard.model import load_standard
 from filon.store.remove import remove_batch
-from filon.store.workspace import LINEAGE, Workspace
+from filon.store.workspace import Workspace
 from tests.detect.test_incremental import close
+from tests.detect.test_supply_tally import connection as supply_connection
 from tests.detect.test_supply_tally import write_package, write_tables
 
 P = defaults("input_overuse")
@@ -106,16 +106,7 @@ def random_rows(rng: random.Random, n: int) -> dict[str, list[dict[str, Any]]]:
 
 
 def connection(rows: dict[str, list[dict[str, Any]]]) -> duckdb.DuckDBPyConnection:
-    """An in-memory connection holding `rows` as the standard's tables (columns not given are NULL)."""
-    con = duckdb.connect()
-    tables = load_standard().tables
-    for name in TABLES:
-        cols = [(c.name, c.storage_type) for c in tables[name].columns] + list(LINEAGE)
-        con.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in cols)})")
-        for i, r in enumerate(rows[name]):
-            values = [r.get(c) for c, _ in cols[:-3]] + [None, f"{name}.csv", i + 2]
-            con.execute(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in cols)})", values)
-    return con
+    return supply_connection(rows, TABLES)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -68,11 +68,11 @@ def random_rows(rng: random.Random, n: int) -> dict[str, list[dict[str, Any]]]:
             "mining_rights": rights, "prices": []}
 
 
-def connection(rows: dict[str, list[dict[str, Any]]]) -> duckdb.DuckDBPyConnection:
-    """An in-memory connection holding `rows` as the standard's tables (columns not given are NULL)."""
+def connection(rows: dict[str, list[dict[str, Any]]], names: tuple[str, ...] = TABLES) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection holding `rows` as the standard's tables `names` (columns not given are NULL)."""
     con = duckdb.connect()
     tables = load_standard().tables
-    for name in TABLES:
+    for name in names:
         cols = [(c.name, c.storage_type) for c in tables[name].columns] + list(LINEAGE)
         con.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in cols)})")
         for i, r in enumerate(rows[name]):

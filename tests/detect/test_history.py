@@ -56,3 +56,35 @@ def test_a_damaged_previous_file_counts_as_a_first_run(package: Path, tmp_path: 
     out.mkdir()
     (out / "alerts.json").write_text("[{truncated")
     assert run_analysis(package, out).first_run
+
+
+def alert(score: float = 0.5, value: float | None = 1000.0, **evidence: object) -> dict[str, object]:
+    return {"alert_id": "AL-1", "typology": "mass_balance_break", "score": score, "value_at_risk_usd": value,
+            "evidence": evidence}
+
+
+def test_a_rounded_figure_whose_last_digit_flips_is_not_a_change() -> None:
+    # Full and incremental runs add the same kilograms in another order: 280.8405 rounds either way.
+    for before, after in [(280.84, 280.841), (91.766, 91.765), (0.1 + 0.2, 0.3), (1234567.891234567, 1234567.8912345671)]:
+        assert compare([alert(bought_kg=before)], [alert(bought_kg=after)], {"mass_balance_break"}) == []
+        nested = {"sources": [{"fine_kg": before}]}
+        assert compare([alert(**nested)], [alert(sources=[{"fine_kg": after}])], {"mass_balance_break"}) == []
+
+
+def test_a_real_move_of_a_figure_is_a_change() -> None:
+    for before, after in [(280.84, 280.86), (0.5, 0.6), (0.012, 0.013), (1.0, 1.0002), (5, 6)]:
+        [row] = compare([alert(bought_kg=before)], [alert(bought_kg=after)], {"mass_balance_break"})
+        assert row["status"] == "changed", (before, after)
+    [row] = compare([alert(score=0.5)], [alert(score=0.5002)], {"mass_balance_break"})
+    assert row["status"] == "changed"
+    [row] = compare([alert(value=None)], [alert(value=0.0)], {"mass_balance_break"})
+    assert row["status"] == "changed"
+    [row] = compare([alert(ids=["a", "b"])], [alert(ids=["a", "b", "c"])], {"mass_balance_break"})
+    assert row["status"] == "changed"
+
+
+def test_evidence_as_json_text_compares_as_parsed() -> None:
+    import json
+
+    text = {**alert(bought_kg=280.84), "evidence": json.dumps({"bought_kg": 280.84})}
+    assert compare([text], [alert(bought_kg=280.841)], {"mass_balance_break"}) == []

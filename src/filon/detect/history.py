@@ -10,6 +10,7 @@ not run this time (`--detectors` chose others) are neither compared nor called r
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -55,24 +56,54 @@ def compare(previous: list[dict[str, Any]] | None, current: list[dict[str, Any]]
 
 
 def _differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    return any(_norm(old.get(k)) != _norm(new.get(k)) for k in ("score", "value_at_risk_usd", "evidence"))
+    return not all(_same(_parsed(old.get(k)), _parsed(new.get(k))) for k in ("score", "value_at_risk_usd", "evidence"))
 
 
-def _norm(v: Any) -> Any:
-    """A value as compared between runs: JSON text parsed, and every float (at any depth) to six
-    significant digits, so summation order (0.1 + 0.2 vs 0.2 + 0.1) never reads as a change."""
+def _parsed(v: Any) -> Any:
+    """JSON text (evidence as alerts.csv writes it) parsed; anything else as it is."""
     if isinstance(v, str):
         try:
-            v = json.loads(v)
+            return json.loads(v)
         except ValueError:
             return v
-    if isinstance(v, float):
-        return float(f"{v:.6g}")
-    if isinstance(v, dict):
-        return {k: _norm(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_norm(x) for x in v]
     return v
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values (at any depth) say the same thing to an analyst. Numbers are compared with
+    `_close`, so that adding the same figures in another order never reads as a change."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if _number(a) and _number(b) and (isinstance(a, float) or isinstance(b, float)):
+        return _close(float(a), float(b))
+    return a == b
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _close(a: float, b: float) -> bool:
+    """Equal up to summation order. Two cases: a figure kept at full precision moves in its last bits
+    (relative gap ≤ 1e-9); a figure rounded for display (a detector writes 280.8405 kg as 280.841 or,
+    summed in another order, 280.84) moves by one unit of its last decimal. The second is accepted
+    only for a gap of at most one such unit and at most 1e-4 of the value: 280.84 → 280.86 kg, or a
+    score 0.5 → 0.6, is a change."""
+    if a == b:
+        return True
+    gap, scale = abs(a - b), max(abs(a), abs(b))
+    if gap <= 1e-9 * scale:
+        return True
+    unit = 10.0 ** -max(_decimals(a), _decimals(b))
+    return gap <= unit * (1 + 1e-6) and gap <= 1e-4 * scale
+
+
+def _decimals(v: float) -> int:
+    """Digits after the decimal point in the shortest text that reads back as `v` (280.84 → 2)."""
+    exponent = Decimal(repr(v)).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _row(aid: str, status: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:

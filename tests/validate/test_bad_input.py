@@ -12,7 +12,8 @@ from tests.conftest import rewrite
 
 
 def problems(folder: Path, code: str | None = None):
-    report = validate_package(folder).report
+    with validate_package(folder) as staged:
+        report = staged.report
     return [p for p in report.problems if code is None or p.code == code], report
 
 
@@ -26,7 +27,8 @@ def only_error(folder: Path, code: str):
 
 
 def test_valid_package_is_valid(package: Path) -> None:
-    report = validate_package(package).report
+    with validate_package(package) as staged:
+        report = staged.report
     assert report.valid, [p.describe() for p in report.problems]
     assert report.rows_read == {"actors": 8, "mining_rights": 4, "production": 5, "trades": 3, "exports": 3}
 
@@ -55,7 +57,8 @@ def test_wrong_delimiter(package: Path) -> None:
 def test_bom_is_accepted(package: Path) -> None:
     path = package / "actors.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    report = validate_package(package).report
+    with validate_package(package) as staged:
+        report = staged.report
     assert report.valid, [p.describe() for p in report.problems]
 
 
@@ -192,7 +195,8 @@ def test_hostile_control_characters_and_long_lines(package: Path) -> None:
     path = package / "actors.csv"
     path.write_text(path.read_text(encoding="utf-8") + "PE-A009,PE,\"A\x00B\x07" + "x" * 100_000 + "\",company,,,,,,\n",
                     encoding="utf-8")
-    report = validate_package(package).report
+    with validate_package(package) as staged:
+        report = staged.report
     assert report.rows_read.get("actors") == 9 or not report.valid  # read fully, or refused with a message
     for p in report.problems:
         assert p.message and p.fix
@@ -213,7 +217,8 @@ def test_parquet_tables_validate_like_csv(package: Path) -> None:
     (package / "trades.csv").unlink()
     rewrite_parquet = package / "exports.csv"
     rewrite(rewrite_parquet, ",PE-A003,AE,", ",PE-A999,AE,")
-    report = validate_package(package).report
+    with validate_package(package) as staged:
+        report = staged.report
     assert report.rows_read["trades"] == 3
     assert [p.code for p in report.errors] == ["dangling_reference"]
 

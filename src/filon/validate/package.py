@@ -105,24 +105,28 @@ def validate_package(folder: Path, *, tables: Iterable[str] | None = None,
     own = staging is None
     staging = Path(tempfile.mkdtemp(prefix="filon-staging-")) if staging is None else staging
     staged = StagedPackage(con=con, report=report, staging=staging, own_staging=own)
-    for name, path in files.items():
-        report.files[name] = str(path)
-        progress(f"reading {path.name}")
-        item = stage_file(con, std[name], path, f"stage_{name}", report, staging)
-        if item is None:
-            continue
-        staged.files[name] = item
-        report.rows_read[name] = item.rows
-        if item.rows == 0:
-            report.add(Problem("warning", "no_rows", "the file has a header but no data rows",
-                               "nothing to do if the table is empty on purpose", file=str(path), table=name))
-        if item.structural_errors:
-            continue
-        progress(f"checking {path.name} ({item.rows:,} rows)")
-        check_cells(con, item, report)
-        check_tax_ids(con, item, report)
-        check_geometry(con, item, report)
-        check_keys(con, item, report)
-    progress("checking references between tables")
-    check_references(con, std, staged.files, report, known_ids or {})
+    try:
+        for name, path in files.items():
+            report.files[name] = str(path)
+            progress(f"reading {path.name}")
+            item = stage_file(con, std[name], path, f"stage_{name}", report, staging)
+            if item is None:
+                continue
+            staged.files[name] = item
+            report.rows_read[name] = item.rows
+            if item.rows == 0:
+                report.add(Problem("warning", "no_rows", "the file has a header but no data rows",
+                                   "nothing to do if the table is empty on purpose", file=str(path), table=name))
+            if item.structural_errors:
+                continue
+            progress(f"checking {path.name} ({item.rows:,} rows)")
+            check_cells(con, item, report)
+            check_tax_ids(con, item, report)
+            check_geometry(con, item, report)
+            check_keys(con, item, report)
+        progress("checking references between tables")
+        check_references(con, std, staged.files, report, known_ids or {})
+    except BaseException:  # a hostile file or an interrupt: leave no staged copy behind
+        staged.close()
+        raise
     return staged

@@ -23,7 +23,8 @@ CASES = [
 @pytest.mark.parametrize(("name", "fixture"), CASES)
 def test_fixture_output_validates(name: str, fixture: str, fixtures_dir: Path, tmp_path: Path) -> None:
     get_adapter(name).convert(fixtures_dir / fixture, tmp_path)
-    report = package.validate_package(tmp_path).report
+    with package.validate_package(tmp_path) as staged:
+        report = staged.report
     assert report.valid, [str(p) for p in report.errors]
     assert set(report.rows_read) == set(get_adapter(name).tables)
 
@@ -34,5 +35,6 @@ def test_fixture_output_validates(name: str, fixture: str, fixtures_dir: Path, t
 ])
 def test_real_data_output_validates(name: str, source: str, shared_data: Path, tmp_path: Path) -> None:
     get_adapter(name).convert(shared_data / source, tmp_path)
-    report = package.validate_package(tmp_path).report
+    with package.validate_package(tmp_path) as staged:
+        report = staged.report
     assert report.valid, [str(p) for p in report.errors]

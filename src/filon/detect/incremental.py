@@ -313,7 +313,8 @@ def save_state(state: RunState, tmp: Path, out: Path) -> None:
     folder = out / STATE_DIR
     folder.mkdir(exist_ok=True)
     data = {"format": FORMAT, "filon_version": state.filon_version, "code": code_key(), "workspace": state.workspace,
-            "detectors": {c: asdict(d) for c, d in state.detectors.items()}, "risk": state.risk,
+            "detectors": {c: vars(d) for c, d in state.detectors.items()},  # JSON-safe already: no deep copy
+            "risk": state.risk,
             "batches": state.batches, "sections": state.sections}
     staged = tmp / STATE_FILE
     staged.write_text(json.dumps(data, ensure_ascii=False, default=_json_default), encoding="utf-8")

@@ -74,13 +74,49 @@ def test_a_new_batch_recomputes_only_the_periods_it_touches(regions, tmp_path: P
     ingest_package(batch, ws)
 
     computed: list[str] = []
-    local = aggregates_module._local
-    monkeypatch.setattr(aggregates_module, "_local", lambda ctx, flows: computed.append(flows) or local(ctx, flows))
+    flows: list[tuple] = []
+    local, flows_sql = aggregates_module._local, aggregates_module.flows_sql
+    monkeypatch.setattr(aggregates_module, "_local", lambda ctx, sql: computed.append(sql) or local(ctx, sql))
+    monkeypatch.setattr(aggregates_module, "flows_sql",
+                        lambda p, source, periods=None, batches=None: flows.append((source, periods, batches))
+                        or flows_sql(p, source, periods, batches))
     again = _computed(ws, KeptValues(tmp_path / "kept", fingerprints(Workspace(ws)), key), p)
     assert len(computed) == 1, "trades and production are unchanged: taken whole from the last run"
-    touched = aggregates_module._row_period_sql("exports", p) + " IN (" + ", ".join(f"'{y}'" for y in sorted(years)) + ")"
-    assert touched in computed[0], "only the periods of the new declarations are recomputed"
+    [new_batch] = [b.batch_id for b in Workspace(ws).batches if b.table == "exports"][-1:]
+    recomputed = [f for f in flows if f[1] is not None]
+    assert recomputed and all(source == "exports" and set(periods) <= years for source, periods, _ in recomputed)
+    assert all(batches == [new_batch] for *_, batches in recomputed), \
+        "the latest periods' flows are kept: only the new declarations' flows are computed"
 
     monkeypatch.setattr(aggregates_module, "_local", local)
+    monkeypatch.setattr(aggregates_module, "flows_sql", flows_sql)
     in_line = _computed(ws, None, p)
     assert all(_same(again[s], in_line[s]) for s in SOURCES) and again["exports"].nodes
+
+
+def test_kept_flows_of_a_period_are_not_used_when_another_table_changed(regions, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A period's kept flow rows were priced with the last run's prices: new prices recompute them all."""
+    region = next(iter(regions.values()))
+    p = defaults("risk")
+    base, batch, _years = _hold_back_latest(region.package, tmp_path, 0.02)
+    lines = (base / "prices.csv").read_text(encoding="utf-8").splitlines()
+    header, last = lines[0], lines[-1]
+    ws = tmp_path / "ws"
+    ingest_package(base, ws)
+    key = b"k" * 32
+    _computed(ws, KeptValues(tmp_path / "kept", fingerprints(Workspace(ws)), key), p)
+    date, *rest = last.split(",")
+    (batch / "prices.csv").write_text(f"{header}\n{int(date[:4]) + 1}{date[4:]},{','.join(rest)}\n", encoding="utf-8")
+    ingest_package(batch, ws)
+
+    flows: list[tuple] = []
+    flows_sql = aggregates_module.flows_sql
+    monkeypatch.setattr(aggregates_module, "flows_sql",
+                        lambda p, source, periods=None, batches=None: flows.append((source, periods, batches))
+                        or flows_sql(p, source, periods, batches))
+    again = _computed(ws, KeptValues(tmp_path / "kept", fingerprints(Workspace(ws)), key), p)
+    assert [f for f in flows if f[1] is not None] and all(f[2] is None for f in flows), "every period recomputed whole"
+    monkeypatch.setattr(aggregates_module, "flows_sql", flows_sql)
+    in_line = _computed(ws, None, p)
+    assert all(_same(again[s], in_line[s]) for s in SOURCES)

@@ -19,6 +19,7 @@ from typing import Any
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters, defaults
 from filon.detect.valuation import declarations_sql, price_asof_sql
+from filon.engine.duckdb import sql_literal
 from filon.errors import UsageError
 
 #: The node kinds, in the order indicators.csv lists them.
@@ -54,18 +55,20 @@ def _row_period_sql(source: str, p: Parameters) -> str:
     return f"coalesce({_period_sql(column, p)}, '')"
 
 
-def flows_sql(p: Parameters, source: str, periods: list[str] | None = None) -> str:
+def flows_sql(p: Parameters, source: str, periods: list[str] | None = None, batches: list[str] | None = None) -> str:
     """SQL of the records flowing through `source`'s nodes (exports, trades or production): kind (the
     node kind), sid (the node), country, period, actor_id, value_usd, fine_kg, ratio (price paid per
     fine kg against the reference price) and `key`, the id an alert names (a declaration, or the right
-    the metal comes from); only those of `periods`, when given. An export declaration passes through
+    the metal comes from); only those of `periods`, when given, and of the rows of `batches`, when
+    given (a record's flows depend on its own row and the other tables alone, so the flows of some
+    batches' rows are those rows' flows among all). An export declaration passes through
     two nodes, its customs office and its country pair: one query, so it is valued once."""
     valuation = defaults("valuation")
     age = valuation.max_price_age_days
     table = PARTITIONED[source][0]
-    rel = table if periods is None else (
-        f"(SELECT * FROM {table} WHERE {_row_period_sql(source, p)} IN "
-        f"({', '.join(_literal(x) for x in periods) or 'NULL'}))")
+    where = ([] if periods is None else [f"{_row_period_sql(source, p)} IN ({_listed(periods)})"]) + (
+        [] if batches is None else [f"_batch_id IN ({_listed(batches)})"])
+    rel = f"(SELECT * FROM {table} WHERE {' AND '.join(where)})" if where else table
     if source == "exports":
         return f"""
         WITH v AS ({declarations_sql(valuation, exports=rel)}),
@@ -98,11 +101,15 @@ def flows_sql(p: Parameters, source: str, periods: list[str] | None = None) -> s
         WHERE r.admin_area IS NOT NULL"""
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _listed(values: list[str]) -> str:
+    """An SQL list of string literals (NULL for none: `x IN (NULL)` holds for no row)."""
+    return ", ".join(sql_literal(v) for v in values) or "NULL"
 
 
 SOURCES = tuple(PARTITIONED)
+#: Per source, how many of the latest periods keep their flow rows between runs (see `_computed`):
+#: new batches bring records of the latest period or two (late declarations of last year's December).
+FLOW_PERIODS = 2
 
 
 def _nodes_sql(flows: str) -> str:
@@ -171,13 +178,60 @@ def _by_period(ctx: DetectContext, source: str, p: Parameters, flows: str) -> tu
         return f"indicators_{source}_{period or 'none'}", (flows, period, batches[period]), others
 
     found = {period: hit[0] for period in batches if (hit := kept.find(*key(period))) is not None}
-    missing = [period for period in batches if period not in found]
+    missing = {period: batches[period] for period in batches if period not in found}
     if missing:
-        fresh = _local(ctx, flows_sql(p, source, missing))
+        fresh = _computed(ctx, kept, source, p, flows, others, missing, set(sorted(batches)[-FLOW_PERIODS:]))
         for period in missing:
             found[period] = tuple(t.filter(pc.equal(pc.coalesce(t["period"], ""), period)) for t in fresh)
             kept.put(*key(period), found[period])
     return tuple(pa.concat_tables([found[k][i] for k in sorted(found)]) for i in (0, 1))  # type: ignore[return-value]
+
+
+def _computed(ctx: DetectContext, kept: Any, source: str, p: Parameters, flows: str, others: tuple[str, ...],
+              missing: dict[str, tuple[str, ...]], latest: set[str]) -> tuple[Any, Any]:
+    """The per-period figures of the periods `missing` (period -> the batches of its records). Those
+    of the `latest` periods are summed from their flow rows, kept too: when a new batch adds records
+    to such a period (a year of production is ten times a batch), only the new records' flows are
+    computed (the price of each, its node), and the period's figures summed from its kept rows and
+    them. Older periods are computed from their records in one query."""
+    import pyarrow as pa
+
+    older = [period for period in missing if period not in latest]
+    results = [_local(ctx, flows_sql(p, source, older))] if older else []
+    rows = [_period_flows(ctx, kept, source, p, flows, others, period, missing[period])
+            for period in missing if period in latest]
+    if rows:
+        results.append(_summed(ctx, pa.concat_tables(rows)))
+    return tuple(pa.concat_tables([r[i] for r in results]) for i in (0, 1))  # type: ignore[return-value]
+
+
+def _period_flows(ctx: DetectContext, kept: Any, source: str, p: Parameters, flows: str, others: tuple[str, ...],
+                  period: str, batches: tuple[str, ...]) -> Any:
+    """The flow rows of `period`'s records (of `batches`): the kept rows of the batches seen before
+    (while the other tables are unchanged) and the new batches' rows; kept for the next run."""
+    import pyarrow as pa
+
+    name, parts = f"indicator_flows_{source}_{period or 'none'}", (flows, period)
+    hit = kept.find(name, parts, others)
+    seen, old = hit[0] if hit is not None else ((), None)
+    if old is not None and set(seen) <= set(batches):
+        added = sorted(set(batches) - set(seen))
+        rows = pa.concat_tables([old, ctx.query_arrow(flows_sql(p, source, [period], added)).cast(old.schema)]) \
+            if added else old
+    else:
+        rows = ctx.query_arrow(flows_sql(p, source, [period]))
+    kept.put(name, parts, others, (batches, rows))
+    return rows
+
+
+def _summed(ctx: DetectContext, rows: Any) -> tuple[Any, Any]:
+    """`_local` over flow rows held in Arrow (DuckDB only: the table is registered on its connection)."""
+    con, name = ctx.engine.con, "_risk_flow_rows"  # type: ignore[attr-defined]
+    con.register(name, rows)
+    try:
+        return _local(ctx, f"SELECT * FROM {name}")
+    finally:
+        con.unregister(name)
 
 
 def _combine(local: tuple[Any, Any]) -> Aggregates:

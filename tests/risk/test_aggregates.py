@@ -120,3 +120,16 @@ def test_kept_flows_of_a_period_are_not_used_when_another_table_changed(regions,
     monkeypatch.setattr(aggregates_module, "flows_sql", flows_sql)
     in_line = _computed(ws, None, p)
     assert all(_same(again[s], in_line[s]) for s in SOURCES)
+
+
+def test_only_the_latest_periods_keep_their_flow_rows(regions, tmp_path: Path) -> None:
+    region = next(iter(regions.values()))
+    p = defaults("risk")
+    ws = tmp_path / "ws"
+    ingest_package(region.package, ws)
+    kept = KeptValues(tmp_path / "kept", fingerprints(Workspace(ws)), b"k" * 32)
+    kept.put("indicator_flows_exports_1999", ("old",), (), "a period no longer among the latest")
+    _computed(ws, kept, p)
+    years = sorted({r["date"][:4] for r in csv.DictReader(open(region.package / "exports.csv", encoding="utf-8"))})
+    flows = sorted(f.stem for f in (tmp_path / "kept").glob("indicator_flows_exports_*.pickle"))
+    assert flows == [f"indicator_flows_exports_{y}" for y in years[-aggregates_module.FLOW_PERIODS:]]

@@ -16,6 +16,7 @@ pickle this user's filon did not write fails the check and is recomputed, never 
 from __future__ import annotations
 
 import gc
+import glob
 import hashlib
 import hmac
 import json
@@ -103,6 +104,13 @@ class KeptValues:
                         self.folder / f"{name}.json")
         except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as err:
             log.info("could not keep %s for the next run: %s", name, err)
+
+    def prune(self, prefix: str, keep: set[str]) -> None:
+        """Remove the values kept under names starting with `prefix`, but those in `keep`: values
+        nothing will ask for again (a period no longer among the latest) would otherwise pile up."""
+        for path in self.folder.glob(f"{glob.escape(prefix)}*"):
+            if path.suffix in (".json", ".pickle") and path.stem not in keep:
+                path.unlink(missing_ok=True)
 
     def _ident(self, name: str, parts: Any, tables: tuple[str, ...]) -> str:
         from filon.detect.incremental import code_key, params_key

@@ -177,10 +177,12 @@ def _by_period(ctx: DetectContext, source: str, p: Parameters, flows: str) -> tu
     def key(period: str) -> tuple[str, Any, tuple[str, ...]]:
         return f"indicators_{source}_{period or 'none'}", (flows, period, batches[period]), others
 
+    latest = set(sorted(batches)[-FLOW_PERIODS:])
+    kept.prune(_flows_name(source, None), {_flows_name(source, period) for period in latest})
     found = {period: hit[0] for period in batches if (hit := kept.find(*key(period))) is not None}
     missing = {period: batches[period] for period in batches if period not in found}
     if missing:
-        fresh = _computed(ctx, kept, source, p, flows, others, missing, set(sorted(batches)[-FLOW_PERIODS:]))
+        fresh = _computed(ctx, kept, source, p, flows, others, missing, latest)
         for period in missing:
             found[period] = tuple(t.filter(pc.equal(pc.coalesce(t["period"], ""), period)) for t in fresh)
             kept.put(*key(period), found[period])
@@ -211,7 +213,7 @@ def _period_flows(ctx: DetectContext, kept: Any, source: str, p: Parameters, flo
     (while the other tables are unchanged) and the new batches' rows; kept for the next run."""
     import pyarrow as pa
 
-    name, parts = f"indicator_flows_{source}_{period or 'none'}", (flows, period)
+    name, parts = _flows_name(source, period), (flows, period)
     hit = kept.find(name, parts, others)
     seen, old = hit[0] if hit is not None else ((), None)
     if old is not None and set(seen) <= set(batches):
@@ -222,6 +224,11 @@ def _period_flows(ctx: DetectContext, kept: Any, source: str, p: Parameters, flo
         rows = ctx.query_arrow(flows_sql(p, source, [period]))
     kept.put(name, parts, others, (batches, rows))
     return rows
+
+
+def _flows_name(source: str, period: str | None) -> str:
+    """The kept flow rows' name (the prefix of every period's, for None)."""
+    return f"indicator_flows_{source}_" + ("" if period is None else period or "none")
 
 
 def _summed(ctx: DetectContext, rows: Any) -> tuple[Any, Any]:

@@ -6,12 +6,13 @@ interrupted run never leaves a half-written alerts.csv beside an old report.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,6 +166,7 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
         write_parquet(tmp / "alerts.parquet", rows)
         write_json(tmp / "alerts.json", rows)
         alerts_key = incremental.params_key({"rows": rows})
+        cleanup.enter_context(_frozen_heap())
         _score_risk(ctx, ws, alerts_key, result, tmp, resolve("risk", overrides), prints,
                     last.risk if last else None, state, progress)
         progress("writing the report")
@@ -186,6 +188,19 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
             incremental.save_state(state, tmp, out)
         shutil.rmtree(tmp / "workspace", ignore_errors=True)
     return result
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep the garbage collector off the objects already alive (alerts, kept values, parsed
+    state) while the risk ranking and the report allocate: otherwise one full collection walks
+    them all during the report (0.15–0.2 s of an incremental run at ×10, more than the report
+    itself). They are handed back to the collector when the run ends."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _run_scoped(det: Detector, p: Any, scoped: incremental.ScopedConnection, added: dict[str, set[str]],

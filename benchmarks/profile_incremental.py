@@ -14,12 +14,18 @@ would then be a full one. Pinning makes the edited code reuse that state, so the
 edit on the incremental run can be measured without re-making the case. Only for measuring: the
 alerts of a pinned run are checked against `full/alerts.json` when that folder exists, and a
 difference is printed.
+
+A state pinned this way lacks what the edited code keeps that the old code did not (a new tally is
+computed from all rows in every repetition). `--renew` remakes `first/` with the code as it is: the
+batch is taken out of the workspace, the workspace analysed, the batch loaded again. It rewrites
+the case: use it on a copy when others measure on the same case.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
 import json
 import pstats
 import shutil
@@ -33,6 +39,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from incremental import alerts, same
 
 
+def renew(case: Path) -> None:
+    """Take the batch (the files of case/batch) out of case/ws, analyse into case/first, load it again."""
+    from filon.detect.runner import run_analysis
+    from filon.ingest.load import ingest_package
+    from filon.store.remove import remove_batch
+    from filon.store.workspace import Workspace
+
+    ws = Workspace(case / "ws")
+    digests = {hashlib.sha256(f.read_bytes()).hexdigest() for f in (case / "batch").iterdir() if f.is_file()}
+    for b in ws.batches:
+        if b.sha256 in digests:  # the case may have been copied: its recorded paths are the original's
+            remove_batch(ws, b.batch_id, force=True)
+            ws = Workspace(case / "ws")
+    shutil.rmtree(case / "first", ignore_errors=True)
+    t = time.perf_counter()
+    run_analysis(case / "ws", case / "first")
+    print(f"first/ remade in {time.perf_counter() - t:.1f}s", flush=True)
+    ingest_package(case / "batch", case / "ws")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("case", type=Path)
@@ -41,7 +67,10 @@ def main() -> None:
     ap.add_argument("--sort", default="cumulative")
     ap.add_argument("--match", default="", help="only profile rows whose function path contains this")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--renew", action="store_true", help="remake first/ with the code as it is (rewrites the case)")
     args = ap.parse_args()
+    if args.renew:
+        renew(args.case)
 
     from filon.detect import incremental
     from filon.detect.runner import run_analysis

@@ -66,3 +66,33 @@ def test_first_sighting_stands_in_for_a_missing_incorporation_date(package: Path
     assert run(package, tmp_path) == []
     [alert] = run(package, tmp_path / "nograce", defaults("new_exporter_surge").replace(grace_months=0))
     assert alert.subject_id == "PE-A002" and alert.evidence["appearance_basis"] == "first seen"
+
+
+def test_sums_kept_from_the_last_run_plus_a_new_batch_give_the_same_alerts(package: Path, tmp_path: Path) -> None:
+    # The established exporters' year is loaded first, the newcomer's surge as a later batch: the kept
+    # sums (brought up to date by adding the batch's) must fire exactly as sums over every row do.
+    from filon.detect.incremental import fingerprints
+    from filon.detect.tally import TallyStore
+
+    add_exports(package, "PE-A001", ("D-1", "2024-04-01", 8_000_000))
+    add_exports(package, "PE-A004", ("D-5", "2024-04-01", 2_000_000))
+    add_exports(package, "PE-A002", ("D-6", "2024-04-01", 1_000_000))
+    ws = tmp_path / "ws"
+    ingest_package(package, ws)
+
+    def kept_run(folder: Path) -> list:
+        w = Workspace(ws)
+        ctx = DetectContext(DuckDBEngine(w.connect()), tallies=TallyStore(folder, w, fingerprints(w)))
+        return detect(ctx, defaults(CODE))
+
+    assert kept_run(tmp_path / "tallies") == []
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    header = (package / "exports.csv").read_text(encoding="utf-8").splitlines()[0]
+    (batch / "exports.csv").write_text(header + "\n", encoding="utf-8")
+    add_exports(batch, "PE-A003", ("D-2", "2024-05-01", 3_900_000), ("D-3", "2024-06-01", 3_900_000))
+    ingest_package(batch, ws)
+    assert (tmp_path / "tallies" / "new_exporter_surge_exporter_years.arrow").exists()
+    [alert] = kept_run(tmp_path / "tallies")
+    [plain] = detect(DetectContext(DuckDBEngine(Workspace(ws).connect())), defaults(CODE))
+    assert alert == plain and alert.subject_id == "PE-A003" and alert.evidence["peer_threshold_usd"] == 8_000_000

@@ -11,23 +11,40 @@ Fresh companies with no track record that take over large flows are a classic ve
 
 from __future__ import annotations
 
-
 from filon.detect._supply import exports_fine_sql, reference_purity
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
+from filon.detect.tally import Tally
+
+#: Per exporter, declaring country and year: its first declaration and the value it exported. Both
+#: the newcomers' first exports and their country's peer thresholds come from it, so a new batch of
+#: declarations adds its own sums instead of a pass over every declaration (`filon.detect.tally`).
+EXPORTER_YEARS = Tally(
+    "new_exporter_surge_exporter_years",
+    """SELECT exporter_id, country, year(date) AS year, min(date) AS first_export, sum(value_usd) AS value_usd
+       FROM exports GROUP BY exporter_id, country, year(date)""",
+    keys=("exporter_id", "country", "year"), sources=("exports",), lookups=(), extremes=(("first_export", "min"),))
+
+#: The first date each actor is seen exporting, selling or buying (the NULL actor's row keeps the
+#: dates of records without one, so the least of all is where the data starts).
+FIRST_SEEN = Tally(
+    "new_exporter_surge_first_seen",
+    """SELECT actor_id, min(d) AS first_seen FROM (
+         SELECT exporter_id AS actor_id, date AS d FROM exports UNION ALL
+         SELECT seller_id, date FROM trades UNION ALL SELECT buyer_id, date FROM trades) s
+       GROUP BY actor_id""",
+    keys=("actor_id",), sources=("exports", "trades"), lookups=(), extremes=(("first_seen", "min"),))
 
 
-def _surge_sql(p: Parameters) -> str:
+def _surge_sql(p: Parameters, years: str, seen: str) -> str:
+    """The surging newcomers, from the `EXPORTER_YEARS` and `FIRST_SEEN` relations `years` and `seen`
+    and, for their first window only, the declarations themselves."""
     return f"""
-    WITH seen AS (
-      SELECT actor_id, min(d) AS first_seen FROM (
-        SELECT exporter_id AS actor_id, date AS d FROM exports UNION ALL
-        SELECT seller_id, date FROM trades UNION ALL SELECT buyer_id, date FROM trades) s GROUP BY ALL),
-    start AS (SELECT min(d) AS data_start FROM (SELECT date AS d FROM exports UNION ALL SELECT date FROM trades) s),
-    firsts AS (SELECT exporter_id AS actor_id, min(date) AS first_export, min(country) AS exp_country
-               FROM exports GROUP BY ALL),
+    WITH start AS (SELECT min(first_seen) AS data_start FROM {seen}),
+    firsts AS (SELECT exporter_id AS actor_id, min(first_export) AS first_export, min(country) AS exp_country
+               FROM {years} GROUP BY exporter_id),
     new AS (
       SELECT f.actor_id, f.first_export, coalesce(a.country, f.exp_country) AS country, a.name,
              a.incorporation_date, s.first_seen,
@@ -35,15 +52,15 @@ def _surge_sql(p: Parameters) -> str:
                       CASE WHEN s.first_seen >= st.data_start + INTERVAL '{int(p.grace_months)}' MONTH
                            THEN s.first_seen END) AS appeared
       FROM firsts f CROSS JOIN start st LEFT JOIN actors a ON a.actor_id = f.actor_id
-      LEFT JOIN seen s ON s.actor_id = f.actor_id),
+      LEFT JOIN {seen} s ON s.actor_id = f.actor_id),
     win AS (
       SELECT n.*, sum(e.value_usd) AS window_value_usd, count(*) AS declarations, max(e.date) AS last_export
       FROM new n JOIN exports e ON e.exporter_id = n.actor_id
        AND e.date < n.first_export + INTERVAL '{int(p.window_months)}' MONTH
       WHERE n.appeared IS NOT NULL AND n.first_export <= n.appeared + INTERVAL '{int(p.max_delay_months)}' MONTH
       GROUP BY ALL),
-    peers AS (SELECT country, exporter_id, year(date) AS year, sum(value_usd) AS v FROM exports GROUP BY ALL),
-    ranked AS (SELECT country, v, cume_dist() OVER (PARTITION BY country ORDER BY v) AS pr FROM peers),
+    ranked AS (SELECT country, value_usd AS v, cume_dist() OVER (PARTITION BY country ORDER BY value_usd) AS pr
+               FROM {years}),
     thr AS (SELECT country, min(v) AS peer_threshold_usd, count(*) AS peer_years FROM ranked
             WHERE pr >= {p.peer_percentile} GROUP BY ALL)
     SELECT w.*, t.peer_threshold_usd, t.peer_years FROM win w JOIN thr t ON t.country = w.country
@@ -73,7 +90,7 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     the country's largest established exporters: fresh companies without a track record that suddenly carry
     large flows are a common front for laundering gold of illegal origin."""
     alerts = []
-    for r in ctx.query(_surge_sql(p)):
+    for r in ctx.query(_surge_sql(p, ctx.tally(EXPORTER_YEARS), ctx.tally(FIRST_SEEN))):
         ratio = r["window_value_usd"] / r["peer_threshold_usd"]
         delay_days = (r["first_export"] - r["appeared"]).days
         fine, sources = _window_detail(ctx, p, r["actor_id"], r["first_export"])

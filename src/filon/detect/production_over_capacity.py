@@ -36,17 +36,24 @@ from filon.detect.registry import detector
 from filon.detect.tally import Tally
 from filon.engine.duckdb import sql_literal
 
-#: Per right, metal and year: the fine metal its records declare, how many, the first and last period.
-#: Kept between runs (`filon.detect.tally`), so a production batch adds its own rows' sums. Summed as
-#: decimals: exact whatever the order, so the last run's sums plus a batch's are bit for bit those of
-#: all the rows (floating-point sums would move in their last bits, and with them a peer median).
-RIGHT_YEARS = Tally(
-    "production_by_right_year",
-    """SELECT right_id, commodity, left(period, 4) AS year, sum(CAST(fine_mass_kg AS DECIMAL(38, 9))) AS fine_kg,
-              count(*) AS records, min(period) AS first_period, max(period) AS last_period
-       FROM production WHERE fine_mass_kg > 0 GROUP BY right_id, commodity, left(period, 4)""",
-    keys=("right_id", "commodity", "year"), sources=("production",), lookups=(),
-    extremes=(("first_period", "min"), ("last_period", "max")))
+def production_tally(name: str, keys: dict[str, str]) -> Tally:
+    """Per `keys` (column -> SQL over a production record), the fine metal the records declaring some
+    declare, how many, and their first and last period: kept between runs (`filon.detect.tally`), so
+    a production batch adds its own rows' sums. Summed as decimals: exact whatever the order, so the
+    last run's sums plus a batch's are bit for bit those of all the rows (floating-point sums would
+    move in their last bits, and with them a peer median or a rounded figure of an alert)."""
+    groups = ", ".join(keys.values())
+    columns = ", ".join(f"{sql} AS {column}" for column, sql in keys.items())
+    return Tally(name, f"""SELECT {columns}, sum(CAST(fine_mass_kg AS DECIMAL(38, 9))) AS fine_kg, count(*) AS records,
+                                  min(period) AS first_period, max(period) AS last_period
+                           FROM production WHERE fine_mass_kg > 0 GROUP BY {groups}""",
+                 keys=tuple(keys), sources=("production",), lookups=(),
+                 extremes=(("first_period", "min"), ("last_period", "max")))
+
+
+#: Per right, metal and year (what a right is graded on).
+RIGHT_YEARS = production_tally("production_by_right_year",
+                               {"right_id": "right_id", "commodity": "commodity", "year": "left(period, 4)"})
 
 #: Relative slack of the SQL that picks the right-years worth judging: judged again exactly in Python
 #: (`_judge`), so a right-year at a threshold is never lost to the order the two compute in.

@@ -25,7 +25,10 @@ What the judgement reads of the map, per surface-mining right (the dates of the 
 as its, its coverage cell) and the detections' dates per coverage cell, depends on the rights'
 geometries and the detections alone, not on production: it is kept between runs
 (`filon.detect.kept`, keyed on those two tables and the spatial parameters), so a production batch
-judges the rights it touches by date look-ups, without reading either layer.
+judges the rights it touches by date look-ups, without reading either layer. What it reads of
+production (each right's declared fine metal, records, first and last period) is a tally kept
+between runs (`BY_RIGHT`), to which a batch adds its own rows' sums; only the rights that fire have
+their records read (the periods and metals declared, their value), for the alert.
 
 Score: 0.5 + 0.4 × min(1, declared kg / `full_score_kg`) (+0.1 when the right declared every
 month of its span). Value at risk: declared fine gold × the year's reference price (the metal
@@ -41,6 +44,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from filon.detect import _territory as t
@@ -48,6 +53,7 @@ from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.parameters import Parameters
 from filon.detect.prices import yearly_price_sql
+from filon.detect.production_over_capacity import production_tally
 from filon.detect.incremental import Scope
 from filon.detect.registry import detector
 from filon.geo.projection import metres_to_degrees, to_equal_area, zone_center, zone_key
@@ -55,17 +61,41 @@ from filon.geo.projection import metres_to_degrees, to_equal_area, zone_center, 
 log = logging.getLogger(__name__)
 
 
-def _production_sql() -> str:
-    return f"""
-    WITH p AS (SELECT right_id, period, commodity, fine_mass_kg, left(period, 4) AS year FROM production
-               WHERE fine_mass_kg > 0),
-         px AS ({yearly_price_sql()})
-    SELECT p.right_id, min(p.period) AS first_period, max(p.period) AS last_period,
-           CAST(sum(p.fine_mass_kg) AS DOUBLE) AS fine_kg, count(*) AS records, count(DISTINCT p.period) AS periods,
-           string_agg(DISTINCT p.commodity, ';') AS commodities,
-           CAST(sum(p.fine_mass_kg * px.usd_per_kg) AS DOUBLE) AS value_usd
-    FROM p LEFT JOIN px ON px.commodity = p.commodity AND px.year = p.year
-    GROUP BY p.right_id ORDER BY p.right_id"""
+#: Per right: the fine metal it declares, how many records, its first and last period (a tally: a
+#: production batch adds its own rows' sums; see `production_over_capacity.production_tally`).
+BY_RIGHT = production_tally("production_by_right", {"right_id": "right_id"})
+
+
+def _produced(ctx: DetectContext, p: Parameters) -> dict[str, dict[str, Any]]:
+    """The rights declaring at least `min_fine_kg` (those the run is about, in a scoped run), from
+    the `BY_RIGHT` tally: fine_kg, records, first_period, last_period. A scoped run's rights (one per
+    new record: thousands) are picked in Arrow, where a list of them in the SQL took longer to parse
+    than the query to run."""
+    sql = f"""SELECT right_id, CAST(fine_kg AS DOUBLE) AS fine_kg, records, first_period, last_period
+              FROM {ctx.tally(BY_RIGHT)} t WHERE CAST(fine_kg AS DOUBLE) >= {float(p.min_fine_kg)!r}"""
+    if ctx.scope_keys is None:
+        return {r["right_id"]: r for r in ctx.query(sql)}
+    table = ctx.query_arrow(sql)
+    if table.num_rows:  # (an engine may give an empty result no columns)
+        table = table.filter(pc.is_in(pc.cast(table["right_id"], pa.string()),
+                                      value_set=pa.array(sorted(ctx.scope_keys), pa.string())))
+    return {r["right_id"]: r for r in table.to_pylist()}
+
+
+def _declared(ctx: DetectContext, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """What the alerts of rights `ids` (those that fire: a few) say of their records beyond the tally:
+    the periods and metals declared, and their value at the year's reference price (summed as
+    decimals, like the tally, so that it does not depend on the order the rows are read in)."""
+    if not ids:
+        return {}
+    rows = ctx.query(f"""
+    WITH px AS ({yearly_price_sql()})
+    SELECT p.right_id, count(DISTINCT p.period) AS periods, string_agg(DISTINCT p.commodity, ';') AS commodities,
+           CAST(sum(CAST(p.fine_mass_kg * px.usd_per_kg AS DECIMAL(38, 6))) AS DOUBLE) AS value_usd
+    FROM production p LEFT JOIN px ON px.commodity = p.commodity AND px.year = left(p.period, 4)
+    WHERE p.fine_mass_kg > 0 AND p.right_id IN ({', '.join('?' for _ in ids)})
+    GROUP BY p.right_id""", ids)
+    return {r["right_id"]: r for r in rows}
 
 
 def _months(first: str, last: str) -> int:
@@ -185,7 +215,7 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """A surface-mining right (alluvial or open pit, by its scale and regime) declares production while
     no mining disturbance is detected on or near it in that period: its papers may be giving a legal
     origin to gold mined elsewhere."""
-    produced = {r["right_id"]: r for r in ctx.query(_production_sql()) if (r["fine_kg"] or 0) >= p.min_fine_kg}
+    produced = _produced(ctx, p)
     if not produced:
         return []
     g = ground(ctx, p)
@@ -216,8 +246,10 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     log.info("production_without_disturbance: skipped %d right(s) without geometry (%s), %d out of scope "
              "(scale or regime), %d outside the detections' coverage", len(no_geometry), ", ".join(no_geometry[:10]),
              out_of_scope, uncovered)
-    rows = _right_rows(ctx, [rid for _, rid, *_ in found])
-    return [_alert(rid, rows[rid], float(g.area_ha[k]), rid in g.repaired, produced[rid], w0, w1, covered, p)
+    firing = [rid for _, rid, *_ in found]
+    rows, declared = _right_rows(ctx, firing), _declared(ctx, firing)
+    return [_alert(rid, rows[rid], float(g.area_ha[k]), rid in g.repaired, {**produced[rid], **declared[rid]},
+                   w0, w1, covered, p)
             for k, rid, w0, w1, covered in found]
 
 

@@ -153,13 +153,24 @@ def exported_and_sold(ctx: DetectContext, ids: Collection[str] | None) -> dict[s
             (exported.get(a) or 0.0) + (sold.get(a) or 0.0) for a in {**exported, **sold}}
 
 
-def _dealers(ctx: DetectContext) -> dict[str, float]:
-    """Actors dealing in minerals, with the value of what they exported or sold (USD); in a scoped
-    run only those the run is about."""
-    value = exported_and_sold(ctx, ctx.scope_keys)
-    dealing = _pick(_whole(ctx, "mineral_dealers", _table(DEALING_SQL), ("trades", "production", "mining_rights", "actors")),
-                    ctx.scope_keys)
-    return {a: float(value.get(a) or 0.0) for a in {**value, **{r["actor_id"]: None for r in dealing}}}
+def _dealers(ctx: DetectContext) -> set[str]:
+    """Every actor dealing in minerals: exporting or selling (`exported_and_sold`) or `DEALING_SQL`."""
+    dealing = _whole(ctx, "mineral_dealers", _table(DEALING_SQL), ("trades", "production", "mining_rights", "actors"))
+    return set(exported_and_sold(ctx, None)) | {r["actor_id"] for r in _pick(dealing, None)}
+
+
+#: A scoped run is about the actors the new rows name in these roles. Each role makes an actor a dealer
+#: (an exporter or a seller has exported or sold, a buyer or producer is in `DEALING_SQL`), so a
+#: scoped run's subjects are its keys themselves: it need not find the country's dealers (`_subjects`).
+SCOPE = Scope({"exports": ("t.exporter_id",), "trades": ("t.seller_id", "t.buyer_id"), "production": ("t.producer_id",)})
+
+
+def _subjects(ctx: DetectContext) -> list[str]:
+    """The actors screened: every dealer (`_dealers`), or in a scoped run the actors it is about (all
+    dealers: see `SCOPE`), without the whole-table queries that find the others."""
+    if ctx.scope_keys is not None:
+        return sorted(ctx.scope_keys)
+    return sorted(_dealers(ctx))
 
 
 def _whole(ctx: DetectContext, name: str, compute: Callable[[DetectContext], T], tables: tuple[str, ...],
@@ -324,8 +335,7 @@ def _path_text(actor: Party, path: list[dict], actors: dict[str, dict[str, Any]]
 
 @detector("sanctioned_party", version="1.0", title="Listed party in the ownership chain", subject_type="actor",
           tables=("actors", "ownership", "sanctions", "exports", "trades", "production", "mining_rights"),
-          scope=Scope({"exports": ("t.exporter_id",), "trades": ("t.seller_id", "t.buyer_id"),
-                       "production": ("t.producer_id",)}))
+          scope=SCOPE)
 def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     """A company dealing in minerals is itself on a sanctions, PEP or watch list, or is owned or
     controlled (through any chain of owners, directors, nominees or beneficial owners) by a listed
@@ -333,8 +343,7 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     watch = _watch_list(ctx, p)
     if not watch.entries:
         return []
-    dealers = _dealers(ctx)
-    subjects = sorted(d for d in dealers if ctx.in_scope(d))
+    subjects = _subjects(ctx)
     depth = int(p.max_depth)
     links = _links(ctx, None if ctx.scope_keys is None else subjects, depth)
     walks = {a: list(_walk(a, links, depth)) for a in subjects}
@@ -345,13 +354,14 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     # Actor rows only for the alerts: their subjects and the owners on their paths.
     actors = screening.rows({*hits, *(link["owner_id"] for found in hits.values() for path, _ in found for link in path
                                     if link["owner_id"])})
+    value = exported_and_sold(ctx, hits) if hits else {}  # (a full run has read them already, in `_dealers`)
     alerts = []
     for actor_id, found in hits.items():
         subject = _party(actor_id, actors)
         matches = [{**m, "depth": len(path), "path": _path_text(subject, path, actors),
                     "score": round(m["confidence"] * p.depth_decay ** len(path), 4), "_links": path}
                    for path, m in found]
-        alerts.append(_alert(subject, matches, dealers[actor_id], actors, p))
+        alerts.append(_alert(subject, matches, float(value.get(actor_id) or 0.0), actors, p))
     return alerts
 
 

@@ -131,14 +131,16 @@ def _judge(r: dict, p: Parameters) -> tuple[dict, float | None, float | None, bo
 
 
 def _sources(ctx: DetectContext, rights: list[str]) -> dict[tuple, list[dict]]:
-    """The production records of `rights` (those that fire: a few) by right, year and metal."""
+    """The production records of `rights` (those that fire: a few) by right, year and metal. Every
+    row of theirs, even in a scoped run (narrowed on the records' country, where the tally sums all
+    of a right's records, whatever country they name)."""
     out: dict[tuple, list[dict]] = {}
     if not rights:
         return out
-    for s in ctx.query(f"""SELECT right_id, left(period, 4) AS year, commodity, record_id, period, _source_file,
-                                  _source_row
-                           FROM production WHERE fine_mass_kg > 0 AND right_id IN ({", ".join("?" for _ in rights)})
-                           ORDER BY right_id, period, record_id""", rights):
+    for s in ctx.query_whole(f"""
+            SELECT right_id, left(period, 4) AS year, commodity, record_id, period, _source_file, _source_row
+            FROM production WHERE fine_mass_kg > 0 AND right_id IN ({", ".join(sql_literal(r) for r in rights)})
+            ORDER BY right_id, period, record_id"""):
         out.setdefault((s["right_id"], s["year"], s["commodity"]), []).append(s)
     return out
 

@@ -6,10 +6,11 @@ Per country, commodity and calendar year:
 An alert fires when exports exceed supply by more than the tolerance (metal produced in December and
 exported in January, moisture and rounding) and by a minimum mass. A country-metal with no production
 records at all in the package is skipped: that is a gap in what was shared, not evidence.
+The sums come from a tally by country, commodity and year (`national_tally`), which an incremental
+run brings up to date by adding a new batch's sums.
 """
 
 from __future__ import annotations
-
 
 from filon.detect._supply import exports_fine_sql, imports_fine_sql, reference_purity
 from filon.detect.alerts import Alert
@@ -17,29 +18,53 @@ from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
 from filon.detect.parameters import Parameters
 from filon.detect.registry import detector
+from filon.detect.tally import Tally
+from filon.engine.duckdb import sql_literal
 
 
-def _balance_sql(p: Parameters, purity: str) -> str:
+def national_tally(purity: str) -> Tally:
+    """Per country, commodity and year, the sums the balance compares, kept between runs
+    (`filon.detect.tally`): a batch of exports then adds its own declarations' sums instead of the
+    whole nation's being estimated and summed again. The reference `purity` is part of the SQL, so
+    a batch that moves it computes the tally from every row again.
+
+      exported_kg, declarations, estimated_declarations, declarations_without_fine_mass
+                     fine metal of the exports (estimated where missing), and their declarations;
+      produced_kg, production_rows, imported_kg
+                     declared production (its records: a country-metal without any is skipped)
+                     and the fine metal of the imports the country reports."""
+    sql = f"""
+    SELECT country, commodity, year,
+      sum(kg) FILTER (WHERE flow = 'exported') AS exported_kg,
+      count(*) FILTER (WHERE flow = 'exported') AS declarations,
+      count(*) FILTER (WHERE flow = 'exported' AND estimated) AS estimated_declarations,
+      count(*) FILTER (WHERE flow = 'exported' AND kg IS NULL) AS declarations_without_fine_mass,
+      sum(kg) FILTER (WHERE flow = 'produced') AS produced_kg,
+      count(*) FILTER (WHERE flow = 'produced') AS production_rows,
+      sum(kg) FILTER (WHERE flow = 'imported') AS imported_kg
+    FROM (
+      SELECT country, commodity, CAST(year(date) AS VARCHAR) AS year, 'exported' AS flow, kg, estimated
+      FROM ({exports_fine_sql(purity)}) ex WHERE commodity IS NOT NULL
+      UNION ALL
+      SELECT country, commodity, left(period, 4), 'produced', fine_mass_kg, false FROM production
+      UNION ALL
+      SELECT country, commodity, left(period, 4), 'imported', kg, false FROM ({imports_fine_sql()}) i
+      WHERE commodity IS NOT NULL) flows
+    GROUP BY country, commodity, year"""
+    return Tally("national_supply", sql, ("country", "commodity", "year"), sources=("exports", "production", "imports"),
+                 lookups=())
+
+
+def _balance_sql(p: Parameters, tally: str) -> str:
+    """The country-years whose exports exceed supply beyond the thresholds, from `national_tally`,
+    of the country-metals with production records."""
     return f"""
-    WITH ex AS ({exports_fine_sql(purity)}),
-    flows AS (
-      SELECT country, commodity, CAST(year(date) AS VARCHAR) AS year, 'exported' AS flow, kg,
-             CASE WHEN estimated THEN 1 ELSE 0 END AS est, CASE WHEN kg IS NULL THEN 1 ELSE 0 END AS unknown
-      FROM ex WHERE commodity IS NOT NULL
-      UNION ALL
-      SELECT country, commodity, left(period, 4), 'produced', fine_mass_kg, 0, 0 FROM production
-      UNION ALL
-      SELECT country, commodity, left(period, 4), 'imported', kg, 0, 0 FROM ({imports_fine_sql()}) i
-      WHERE commodity IS NOT NULL),
-    bal AS (
-      SELECT country, commodity, year,
-             coalesce(sum(kg) FILTER (WHERE flow = 'exported'), 0) AS exported_kg,
-             coalesce(sum(kg) FILTER (WHERE flow = 'produced'), 0) AS produced_kg,
-             coalesce(sum(kg) FILTER (WHERE flow = 'imported'), 0) AS imported_kg,
-             count(*) FILTER (WHERE flow = 'exported') AS declarations,
-             sum(est) AS estimated_declarations, sum(unknown) AS declarations_without_fine_mass
-      FROM flows GROUP BY ALL),
-    covered AS (SELECT DISTINCT country, commodity FROM production)
+    WITH bal AS (
+      SELECT country, commodity, year, coalesce(exported_kg, 0) AS exported_kg, coalesce(produced_kg, 0) AS produced_kg,
+             coalesce(imported_kg, 0) AS imported_kg, declarations, estimated_declarations,
+             declarations_without_fine_mass
+      FROM {tally} t),
+    covered AS (SELECT country, commodity FROM {tally} t GROUP BY country, commodity HAVING sum(production_rows) > 0)
     SELECT b.*, b.produced_kg + b.imported_kg AS supply_kg, pr.usd_per_kg, pr.source AS price_source
     FROM bal b JOIN covered c ON c.country = b.country AND c.commodity = b.commodity
     LEFT JOIN ({yearly_price_sql()}) pr ON pr.commodity = b.commodity AND pr.year = b.year
@@ -48,12 +73,28 @@ def _balance_sql(p: Parameters, purity: str) -> str:
     ORDER BY b.country, b.commodity, b.year"""
 
 
-def _sources(ctx: DetectContext, p: Parameters, country: str, commodity: str, year: str, purity: str) -> list[dict]:
-    rows = ctx.query(f"""SELECT declaration_id, kg, _source_file AS file, _source_row AS row FROM ({exports_fine_sql(purity)}) e
-        WHERE country = ? AND commodity = ? AND CAST(year(date) AS VARCHAR) = ? AND kg IS NOT NULL
-        ORDER BY kg DESC, declaration_id LIMIT {int(p.max_sources)}""", [country, commodity, year])
-    return [{"flow": "exported", "id": r["declaration_id"], "fine_kg": round(r["kg"], 3), "file": r["file"],
-             "row": r["row"]} for r in rows]
+def _sources(ctx: DetectContext, p: Parameters, keys: set[tuple[str, str, str]], purity: str) -> dict[tuple, list[dict]]:
+    """The `max_sources` largest declarations (by fine mass, then id) of each (country, commodity,
+    year) in `keys`, in one query (one per alert read every export and estimated its fine mass again)."""
+    if not keys:
+        return {}
+    countries = ", ".join(sql_literal(c) for c in sorted({k[0] for k in keys}))
+    rows = ctx.query(f"""
+        SELECT country, commodity, year, declaration_id, kg, file, row FROM (
+          SELECT country, commodity, CAST(year(date) AS VARCHAR) AS year, declaration_id, kg,
+                 _source_file AS file, _source_row AS row,
+                 row_number() OVER (PARTITION BY country, commodity, CAST(year(date) AS VARCHAR)
+                                    ORDER BY kg DESC, declaration_id, _source_file, _source_row) AS rank
+          FROM ({exports_fine_sql(purity)}) e
+          WHERE country IN ({countries}) AND commodity IS NOT NULL AND date IS NOT NULL AND kg IS NOT NULL) x
+        WHERE rank <= {int(p.max_sources)} ORDER BY country, commodity, year, rank""")
+    out: dict[tuple, list[dict]] = {}
+    for r in rows:
+        key = (r["country"], r["commodity"], r["year"])
+        if key in keys:
+            out.setdefault(key, []).append({"flow": "exported", "id": r["declaration_id"], "fine_kg": round(r["kg"], 3),
+                                            "file": r["file"], "row": r["row"]})
+    return out
 
 
 @detector("national_export_exceeds_supply", version="1.0", title="National exports exceed supply",
@@ -64,7 +105,9 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     informal or illegal production, or metal smuggled in from a neighbour and exported as national."""
     alerts = []
     purity = reference_purity(ctx)
-    for r in ctx.query(_balance_sql(p, purity)):
+    found = ctx.query(_balance_sql(p, ctx.tally(national_tally(purity))))
+    sources = _sources(ctx, p, {(r["country"], r["commodity"], r["year"]) for r in found}, purity)
+    for r in found:
         excess = r["exported_kg"] - r["supply_kg"]
         share = excess / r["exported_kg"]
         price = r["usd_per_kg"]
@@ -84,6 +127,6 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
                 "exports_with_estimated_fine_mass": r["estimated_declarations"],
                 "exports_without_fine_mass_estimate": r["declarations_without_fine_mass"],
                 "price_usd_per_kg": round(price, 2) if price else None, "price_source": r["price_source"],
-                "sources": _sources(ctx, p, r["country"], r["commodity"], r["year"], purity),
+                "sources": sources.get((r["country"], r["commodity"], r["year"]), []),
             }))
     return alerts

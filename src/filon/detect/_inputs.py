@@ -25,6 +25,7 @@ from typing import Any
 
 from filon.detect.parameters import Parameters
 from filon.detect.tally import Tally
+from filon.engine.duckdb import sql_literal
 
 #: The rights each producer operates (`production.producer_id`), with their records.
 OPERATORS = Tally(
@@ -38,14 +39,17 @@ _IN_FORCE = """(r.granted_on IS NULL OR r.granted_on <= {i}.date) AND (r.expires
                AND (r.status = 'active' OR (r.status = 'expired' AND r.expires_on IS NOT NULL))"""
 
 
-def quote(items: Any) -> str:
-    return ", ".join("'" + str(x).replace("'", "''") + "'" for x in items) or "''"
+def literals(items: Any) -> str:
+    """`items` as a list of SQL string literals for IN (...); `''` when there are none (matches nothing)."""
+    return ", ".join(sql_literal(str(x)) for x in items) or "''"
 
 
-def links_sql(operators: str) -> str:
-    """(actor_id, right_id): the rights each actor holds or operates (`operators`: the `OPERATORS` tally)."""
-    return f"""SELECT holder_id AS actor_id, right_id FROM mining_rights
-               UNION SELECT producer_id AS actor_id, right_id FROM {operators}"""
+def links_sql(operators: str, rights: str | None = None) -> str:
+    """(actor_id, right_id): the rights each actor holds or operates (`operators`: the `OPERATORS` tally);
+    with `rights` (SQL of a right_id column), only those rights' links."""
+    only = f" WHERE right_id IN ({rights})" if rights else ""
+    return f"""SELECT holder_id AS actor_id, right_id FROM mining_rights{only}
+               UNION SELECT producer_id AS actor_id, right_id FROM {operators}{only}"""
 
 
 def links_digest(ctx: Any, operators: str) -> str:
@@ -58,8 +62,8 @@ def purchases_tally(p: Parameters, banned: dict[str, dict[str, str]], operators:
     """Per actor, year, input, unit and country: quantity (and in the input's canonical unit, NULL when
     the unit does not fit it), records, and the records without an authorization, without a linked
     right in force, and of an input `banned` (input -> country -> first day) on that date."""
-    when = " ".join(f"WHEN i.input = {quote([item])} AND i.country = {quote([c])} AND i.date >= DATE '{d}' THEN 1"
-                    for item, by_country in banned.items() for c, d in by_country.items())
+    when = " ".join(f"WHEN i.input = {sql_literal(str(item))} AND i.country = {sql_literal(str(c))} "
+                    f"AND i.date >= DATE '{d}' THEN 1" for item, by_country in banned.items() for c, d in by_country.items())
     # no WITH: the limits read this SQL twice, and Spark takes no CTE name twice in one query
     in_force = f"""SELECT DISTINCT b.record_id FROM inputs b JOIN ({links_sql(operators)}) l ON l.actor_id = b.actor_id
                    JOIN mining_rights r ON r.right_id = l.right_id WHERE {_IN_FORCE.format(i="b")}"""
@@ -78,12 +82,14 @@ def purchases_tally(p: Parameters, banned: dict[str, dict[str, str]], operators:
 
 
 def actor_production_tally(operators: str, digest: str) -> Tally:
-    """Per actor, year and right it holds or operates: the right's fine gold and other metals' records."""
+    """Per actor, year and right it holds or operates: the right's fine gold and other metals' records.
+    Only the links of the rights the production rows name are read: a batch's sums then join its
+    few rights' links, not the whole register's."""
     sql = f"""
     SELECT l.actor_id, left(p.period, 4) AS year, p.right_id,
            sum(CASE WHEN p.commodity = 'Au' THEN p.fine_mass_kg ELSE 0 END) AS au_kg,
            count(CASE WHEN p.commodity <> 'Au' AND p.fine_mass_kg > 0 THEN 1 END) AS other_rows
-    FROM production p JOIN ({links_sql(operators)}) l ON l.right_id = p.right_id
+    FROM production p JOIN ({links_sql(operators, "SELECT right_id FROM production")}) l ON l.right_id = p.right_id
     GROUP BY l.actor_id, left(p.period, 4), p.right_id"""
     return Tally("input_overuse_actor_production", sql, ("actor_id", "year", "right_id"), sources=("production",),
                  lookups=("mining_rights",), depends=digest)
@@ -91,7 +97,7 @@ def actor_production_tally(operators: str, digest: str) -> Tally:
 
 def actor_years_sql(production: str, actors: list[str] | None = None) -> str:
     """(actor_id, year, au_kg, other_rows, rights) from the `actor_production_tally` (of `actors` only)."""
-    where = f" WHERE actor_id IN ({quote(actors)})" if actors is not None else ""
+    where = f" WHERE actor_id IN ({literals(actors)})" if actors is not None else ""
     return f"""SELECT actor_id, year, sum(au_kg) AS au_kg, sum(other_rows) AS other_rows, count(*) AS rights
                FROM {production}{where} GROUP BY actor_id, year"""
 
@@ -99,7 +105,7 @@ def actor_years_sql(production: str, actors: list[str] | None = None) -> str:
 def _values(columns: dict[str, str], rows: list[tuple]) -> str:
     """A relation of literal `rows` with `columns` (name: SQL type), portable across engines."""
     def lit(v: Any, kind: str) -> str:
-        return f"CAST({'NULL' if v is None else repr(float(v)) if kind == 'DOUBLE' else quote([v])} AS {kind})"
+        return f"CAST({'NULL' if v is None else repr(float(v)) if kind == 'DOUBLE' else sql_literal(str(v))} AS {kind})"
     if not rows:
         return "(SELECT " + ", ".join(f"CAST(NULL AS {k}) AS {c}" for c, k in columns.items()) + " WHERE 1 = 0)"
     return "(" + " UNION ALL ".join(
@@ -139,11 +145,11 @@ def limits_tally(p: Parameters, operators: str, purchases: str, digest: str) -> 
     by_scale = _values({"scale": "VARCHAR", "method": "VARCHAR"},
                        [(s, m) for s, methods in p.methods_by_scale.items() for m in methods])
     minimum = _values({"input": "VARCHAR", "min_excess": "DOUBLE"}, list(p.min_excess.items()))
-    flagged = (f"(input IN ({quote(p.authorization_required)}) AND no_auth > 0) "
-               f"OR (input IN ({quote(p.right_required)}) AND no_right > 0) OR banned > 0")
+    flagged = (f"(input IN ({literals(p.authorization_required)}) AND no_auth > 0) "
+               f"OR (input IN ({literals(p.right_required)}) AND no_right > 0) OR banned > 0")
     sql = f"""
     WITH scales AS ({scales_sql(operators)}),
-    unlisted AS (SELECT actor_id, max(CASE WHEN scale IN ({quote(p.methods_by_scale)}) THEN 0 ELSE 1 END) AS every_method,
+    unlisted AS (SELECT actor_id, max(CASE WHEN scale IN ({literals(p.methods_by_scale)}) THEN 0 ELSE 1 END) AS every_method,
                         string_agg(scale, ';') AS scales
                  FROM scales GROUP BY actor_id),
     scoped AS (SELECT s.actor_id, u.input, max(u.ratio) AS ratio FROM scales s JOIN {by_scale} m ON m.scale = s.scale
@@ -169,7 +175,7 @@ def limits_tally(p: Parameters, operators: str, purchases: str, digest: str) -> 
              string_agg(DISTINCT CASE WHEN canonical IS NULL THEN input || ' in ' || unit END, '; ') AS not_converted
       FROM {purchases} GROUP BY actor_id, year)
     SELECT f.actor_id, f.year, f.flagged, f.not_converted, min(o.scales) AS scales, max(l.au_kg) AS all_kg,
-           max(CASE WHEN l.input IN ({quote(p.gold_only_inputs)}) THEN l.au_kg END) AS gold_kg
+           max(CASE WHEN l.input IN ({literals(p.gold_only_inputs)}) THEN l.au_kg END) AS gold_kg
     FROM bought_by f LEFT JOIN limits l ON l.actor_id = f.actor_id AND l.year = f.year
     LEFT JOIN unlisted o ON o.actor_id = f.actor_id
     GROUP BY f.actor_id, f.year, f.flagged, f.not_converted
@@ -201,5 +207,5 @@ def purchase_rows_sql(purchases: str, actors: list[str]) -> str:
     """The purchases of `actors` per year, input and unit (the rows `input_overuse._assess` reads)."""
     return f"""SELECT actor_id, year, input, unit, min(country) AS country, sum(quantity) AS quantity,
                       sum(records) AS records, sum(no_auth) AS no_auth, sum(no_right) AS no_right, sum(banned) AS banned
-               FROM {purchases} WHERE actor_id IN ({quote(actors)})
+               FROM {purchases} WHERE actor_id IN ({literals(actors)})
                GROUP BY actor_id, year, input, unit ORDER BY actor_id, year, input, unit"""

@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 def _sources_sql(actors: list[str]) -> str:
     return f"""SELECT actor_id, strftime(date, '%Y') AS year, record_id, date, input, quantity, unit,
                       authorization_id, _source_file, _source_row
-               FROM inputs WHERE actor_id IN ({q.quote(actors)}) ORDER BY actor_id, date, record_id"""
+               FROM inputs WHERE actor_id IN ({q.literals(actors)}) ORDER BY actor_id, date, record_id"""
 
 
 @detector("input_overuse", version="1.0", title="Controlled inputs beyond declared production",

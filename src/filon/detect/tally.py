@@ -176,10 +176,11 @@ def _merged(tally: Tally, kept: Any, new: Any) -> Any:
     """The Arrow tables `kept` and `new` (the new batches' sums: a few keys) added key by key: a key's
     rows summed (each column keeping its type, a sum of NULLs NULL; the `extremes` their least or
     greatest), the kept rows first, in their order, then the new keys in theirs. Only the rows of
-    the keys `new` touches are computed: a batch touches a few hundred of the supply tally's keys,
-    and regrouping all of them (Arrow's group-by over both tables) cost 0.04 s of every incremental
-    run at ×10. Each sum is the kept value plus the new one, the same single addition the group-by
-    made, so the result is the same bit for bit."""
+    the keys `new` touches are computed and the others kept as they are: regrouping every key
+    (Arrow's group-by over both tables) cost 0.03-0.04 s of each incremental run at ×10 (a 1 % trades
+    batch touches 10,490 of the supply tally's 60,102 keys), this 0.005-0.009 s. Each sum is the kept
+    value plus the new one, the single addition the group-by made too, so the sums are the same bit
+    for bit (Arrow's group-by did not always keep the kept rows' order, which no reader depends on)."""
     import pyarrow as pa
 
     new = new.select(kept.column_names).cast(kept.schema)

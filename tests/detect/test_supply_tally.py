@@ -269,3 +269,58 @@ def test_a_folder_that_cannot_be_written_computes_the_tally_in_the_query(workspa
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
     store = Store(workspace, tmp_path / "file" / "tallies")
     assert same(store.tally(), Store(workspace, tmp_path / "scratch", read=False).tally())
+
+
+def union_largest_flows(con: Any, purity: str, flows: tuple[str, ...], actors: list[str], limit: int) -> list[tuple]:
+    """The evidence query as it was: every flow's records in one union, filtered afterwards (the reference)."""
+    wanted = ", ".join(f"'{f}'" for f in flows)
+    return con.execute(f"""
+        SELECT actor_id, commodity, year, flow, ref, kg, estimated, file, row FROM (
+          SELECT actor_id, commodity, year, flow, ref, kg, estimated, _source_file AS file, _source_row AS row,
+                 row_number() OVER (PARTITION BY actor_id, commodity, year ORDER BY kg DESC, ref) AS rank
+          FROM ({supply_flows_sql(purity)}) f
+          WHERE flow IN ({wanted}) AND NOT (flow = 'exported' AND kg IS NULL)
+            AND actor_id IN ({", ".join("?" for _ in actors)}))
+        WHERE rank <= {int(limit)} ORDER BY actor_id, commodity, year, rank""", actors).fetchall()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_largest_flows_reads_each_flow_apart_with_the_same_result(seed: int) -> None:
+    """Each flow read on its own, filtered to the actors first, gives the records the whole union gave
+    (NULL masses, estimated exports and yearly production included), for every subset of flows."""
+    from filon.detect._supply import FLOWS, largest_flows
+
+    con = connection(random_rows(random.Random(seed), 120))
+    ctx = DetectContext(DuckDBEngine(con))
+    purity = reference_purity(ctx)
+    every = {(r[0], r[1], r[2]) for r in con.execute(f"SELECT DISTINCT actor_id, commodity, year FROM "
+                                                     f"({supply_flows_sql(purity)}) f WHERE actor_id IS NOT NULL").fetchall()}
+    for flows in (("exported",), ("sold", "exported"), FLOWS):
+        for actors in (["A1"], ["A2", "A4"], sorted(ACTORS)):
+            keys = {k for k in every if k[0] in actors}
+            expected: dict[tuple, list[tuple]] = {}
+            for r in union_largest_flows(con, purity, flows, sorted({k[0] for k in keys}), 3):
+                if (r[0], r[1], r[2]) in keys:
+                    expected.setdefault((r[0], r[1], r[2]), []).append(r)
+            got = largest_flows(ctx, purity, flows, keys, 3)
+            assert {k: [tuple(r.values()) for r in v] for k, v in got.items()} == expected
+            assert any(len(v) == 3 for v in expected.values())
+
+
+def test_node_roles_match_whole_names_in_the_list() -> None:
+    """`node_sql` tests each role against the whole ;-separated names, as splitting the list did."""
+    from filon.detect._supply import node_sql
+
+    roles, kinds = ("trader", "refiner"), ("cooperative",)
+    split = " OR ".join(f"list_contains(string_split(a.roles, ';'), '{r}')" for r in roles)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE a (roles VARCHAR, kind VARCHAR)")
+    con.executemany("INSERT INTO a VALUES (?, ?)", [
+        (None, None), ("", None), ("trader", None), ("miner;trader", None), ("miner", None), ("subtrader", None),
+        ("trader2;miner", None), ("miner;;refiner", None), ("refiner;", None), (";trader", None), ("miner", "cooperative"),
+        ("miner", "company"), ("Trader", None), ("miner; trader", None)])
+    got = con.execute(f"SELECT roles, kind, {node_sql(roles, kinds)} FROM a ORDER BY ALL").fetchall()
+    expected = con.execute(f"SELECT roles, kind, a.roles IS NULL OR {split} OR coalesce(a.kind IN ('cooperative'), FALSE) "
+                           "FROM a ORDER BY ALL").fetchall()
+    assert got == expected
+    assert sum(r[2] for r in got) == 7

@@ -55,7 +55,7 @@ def regrouped(tally: Tally, kept: pa.Table, new: pa.Table) -> pa.Table:
 
 def random_tally(seed: int, n: int, keys: int) -> pa.Table:
     """`n` rows of distinct (k, y) keys drawn from `keys` actors, with NULL keys and values, float,
-    decimal and integer sums, and dates."""
+    decimal (a DECIMAL(38, 0) too: DuckDB's sum of integers) and integer sums, and dates."""
     import random
     from decimal import Decimal
 
@@ -67,6 +67,7 @@ def random_tally(seed: int, n: int, keys: int) -> pa.Table:
         "n": pa.array([rng.randrange(100) for _ in pairs], pa.int64()),
         "v": pa.array([none(rng.uniform(-1e6, 1e6) / 3) for _ in pairs], pa.float64()),
         "d": pa.array([none(Decimal(rng.randrange(-10**9, 10**9)) / 1000) for _ in pairs], pa.decimal128(18, 3)),
+        "h": pa.array([none(Decimal(rng.randrange(-10**30, 10**30))) for _ in pairs], pa.decimal128(38, 0)),
         "first": pa.array([none(date(2020, 1, 1 + rng.randrange(28))) for _ in pairs], pa.date32()),
         "last": pa.array([none(date(2024, 1, 1 + rng.randrange(28))) for _ in pairs], pa.date32())})
 

@@ -223,13 +223,19 @@ def _matches(keys: tuple[str, ...], kept: Any, new: Any) -> tuple[Any, Any]:
 
 
 def _added(a: Any, b: Any, how: str) -> Any:
-    """`a` and `b` combined as the group-by did: summed (NULL only when both are), or least or greatest."""
+    """`a` and `b` combined as the group-by did: summed (NULL only when both are), or least or greatest.
+    Decimals are added one digit wider: a DECIMAL(38) sum (DuckDB's sum of integers, a HUGEINT, is
+    one in Arrow) has no wider decimal128 to add into."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     if how == "min":
         return pc.min_element_wise(a, b, skip_nulls=True)
     if how == "max":
         return pc.max_element_wise(a, b, skip_nulls=True)
+    if pa.types.is_decimal(a.type):
+        wide = pa.decimal256(min(76, a.type.precision + 1), a.type.scale)
+        return pc.coalesce(pc.add(a.cast(wide), b.cast(wide)).cast(a.type), a, b)
     return pc.coalesce(pc.add(a, b).cast(a.type), a, b)
 
 

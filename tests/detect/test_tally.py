@@ -98,3 +98,16 @@ def test_merged_with_nothing_new_or_only_new_keys() -> None:
     fresh = random_tally(2, 10, 30).set_column(0, "k", pa.array([f"new{i}" for i in range(10)], pa.string()))
     assert by_key(_merged(TALLY, kept, fresh)) == by_key(regrouped(TALLY, kept, fresh))
     assert by_key(_merged(TALLY, kept, kept)) == by_key(regrouped(TALLY, kept, kept))
+
+
+def test_merged_keys_null_everywhere_or_nothing_kept() -> None:
+    """A key column NULL in every row still matches NULL to NULL; an empty kept tally takes the new rows."""
+    old = rows(("a", None, 1, 1.5, date(2024, 1, 5)), ("b", None, 2, None, None), (None, None, 3, 2.0, date(2024, 2, 1)))
+    new = rows(("a", None, 5, 0.25, date(2022, 12, 31)), (None, None, 1, None, None), ("c", None, 1, 3.0, None))
+    con = duckdb.connect()
+    con.register("old", old)
+    con.register("new", new)
+    kept, added = tally_of(con, "old"), tally_of(con, "new")
+    merged = _merged(TALLY, kept, added)
+    assert by_key(merged) == by_key(regrouped(TALLY, kept, added)) and merged.num_rows == 4
+    assert by_key(_merged(TALLY, kept.slice(0, 0), added)) == by_key(added)

@@ -209,12 +209,12 @@ def _matches(keys: tuple[str, ...], kept: Any, new: Any) -> tuple[Any, Any]:
     for i, k in enumerate(keys):
         a, b = kept[k], new[k]
         if a.null_count or b.null_count:  # a join matches no NULL: a flag beside the value filled in
-            fill = pc.drop_null(b if b.null_count < len(b) else a)
-            fill = fill[0] if len(fill) else None
-            if fill is not None:
-                a, b = pc.fill_null(a, fill), pc.fill_null(b, fill)
-            left[f"_n{i}"], right[f"_n{i}"] = pc.is_null(kept[k]), pc.is_null(new[k])
+            left[f"_n{i}"], right[f"_n{i}"] = pc.is_null(a), pc.is_null(b)
             names.append(f"_n{i}")
+            valid = pc.drop_null(b if b.null_count < len(b) else a)
+            if not len(valid):
+                continue  # NULL in every row: the flags say it all
+            a, b = pc.fill_null(a, valid[0]), pc.fill_null(b, valid[0])
         left[f"_k{i}"], right[f"_k{i}"] = a, b
         names.append(f"_k{i}")
     pairs = pa.table(left).join(pa.table(right), keys=names, join_type="inner", use_threads=False)

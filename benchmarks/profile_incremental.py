@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -59,6 +60,29 @@ def renew(case: Path) -> None:
     ingest_package(case / "batch", case / "ws")
 
 
+def time_queries(slower_than: float) -> None:
+    """Print the engine's queries slower than `slower_than` seconds, the detector (or module) that ran them first."""
+    import traceback
+
+    from filon.engine.duckdb import DuckDBEngine
+
+    def timed(method: Any) -> Any:
+        def run(self: Any, sql: str, *rest: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return method(self, sql, *rest)
+            finally:
+                took = time.perf_counter() - t
+                if took >= slower_than:
+                    caller = next((f"{Path(f.filename).stem}:{f.lineno}" for f in reversed(traceback.extract_stack())
+                                   if "/filon/" in f.filename and "/engine/" not in f.filename and "context.py" not in f.filename), "?")
+                    print(f"    {took * 1000:6.0f} ms {caller:32} {' '.join(sql.split())[:110]}", flush=True)
+        return run
+
+    DuckDBEngine.query = timed(DuckDBEngine.query)  # type: ignore[method-assign]
+    DuckDBEngine.query_arrow = timed(DuckDBEngine.query_arrow)  # type: ignore[method-assign]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("case", type=Path)
@@ -67,6 +91,8 @@ def main() -> None:
     ap.add_argument("--sort", default="cumulative")
     ap.add_argument("--match", default="", help="only profile rows whose function path contains this")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--slow", type=float, default=0.0, metavar="MS",
+                    help="print every engine query slower than MS milliseconds, with its caller")
     ap.add_argument("--renew", action="store_true", help="remake first/ with the code as it is (rewrites the case)")
     args = ap.parse_args()
     if args.renew:
@@ -75,6 +101,8 @@ def main() -> None:
     from filon.detect import incremental
     from filon.detect.runner import run_analysis
 
+    if args.slow:
+        time_queries(args.slow / 1000)
     state = json.loads((args.case / "first" / incremental.STATE_DIR / incremental.STATE_FILE).read_text(encoding="utf-8"))
     incremental.code_key = lambda: state["code"]  # see the module's docstring
     expected = alerts(args.case / "full") if (args.case / "full" / "alerts.json").exists() else None

@@ -120,7 +120,7 @@ def main() -> None:
                 prof.disable()
             total = time.perf_counter() - t
             ends = [s[0] for s in steps[1:]] + [t + total]
-            slowest = sorted(((end - at, m) for (at, m), end in zip(steps, ends)), reverse=True)[:8]
+            slowest = sorted(((end - at, m) for (at, m), end in zip(steps, ends)), reverse=True)[:40]
             print(f"run {i + 1}: {total:.2f}s — " + "; ".join(f"{m} {d:.2f}s" for d, m in slowest), flush=True)
             if expected is not None and not same(alerts(out), expected):
                 print("  alerts differ from full/alerts.json", flush=True)

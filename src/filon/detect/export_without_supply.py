@@ -18,7 +18,7 @@ incremental run brings up to date by adding a new batch's sums.
 from __future__ import annotations
 
 
-from filon.detect._supply import largest_flows, node_sql, reference_purity, supply_tally
+from filon.detect._supply import kept_largest_flows, node_sql, reference_purity, supply_tally
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
@@ -52,6 +52,21 @@ def _balance_sql(p: Parameters, tally: str) -> str:
     ORDER BY b.actor_id, b.commodity, b.year"""
 
 
+#: The name the alerts' quoted declarations are kept under between runs (`_supply.kept_largest_flows`).
+KEPT = "export_without_supply_sources"
+
+
+def _key(r: dict) -> tuple:
+    return r["actor_id"], r["commodity"], r["year"]
+
+
+def _figures(r: dict) -> tuple:
+    """What an exporter-year's quoted declarations are taken from, as the tally sums it: its
+    declarations (with and without a fine mass, estimated or not), their fine mass and value."""
+    return r["declarations"], r["estimated_declarations"], r["declarations_without_fine_mass"], r["exported_kg"], \
+        r["export_value_usd"]
+
+
 @detector("export_without_supply", version="1.0", title="Export without supply", subject_type="actor",
           tables=("exports", "trades", "production", "mining_rights", "imports", "actors", "prices"),
           scope=Scope({"trades": ("t.seller_id", "t.buyer_id"), "exports": ("t.exporter_id",),
@@ -65,8 +80,8 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     # a scoped run is about some exporters (the tally holds everyone's balances, the other tables their rows)
     found = [r for r in ctx.query(_balance_sql(p, ctx.tally(supply_tally(purity, p.carry_months))))
              if ctx.in_scope(r["actor_id"])]
-    sources = largest_flows(ctx, purity, ("exported",), {(r["actor_id"], r["commodity"], r["year"]) for r in found},
-                            int(p.max_sources))
+    sources = kept_largest_flows(ctx, KEPT, purity, ("exported",), {_key(r): _figures(r) for r in found},
+                                 int(p.max_sources))
     for r in found:
         excess = r["out_kg"] - r["supply_kg"]
         share = excess / r["out_kg"]
@@ -96,6 +111,6 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
                 "price_source": r["price_source"] or ("declared unit value" if unit_value else None),
                 "sources": [{"flow": "exported", "id": s["ref"], "fine_kg": round(s["kg"], 3),
                              "fine_mass_estimated": bool(s["estimated"]), "file": s["file"], "row": s["row"]}
-                            for s in sources.get((r["actor_id"], r["commodity"], r["year"]), [])],
+                            for s in sources.get(_key(r), [])],
             }))
     return alerts

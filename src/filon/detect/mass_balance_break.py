@@ -19,7 +19,7 @@ say so in the evidence. The sums come from the supply tally shared with `export_
 from __future__ import annotations
 
 
-from filon.detect._supply import largest_flows, node_sql, reference_purity, supply_tally
+from filon.detect._supply import kept_largest_flows, node_sql, reference_purity, supply_tally
 from filon.detect.alerts import Alert
 from filon.detect.context import DetectContext
 from filon.detect.prices import yearly_price_sql
@@ -56,39 +56,16 @@ def _key(r: dict) -> tuple:
     return r["actor_id"], r["commodity"], None if r["year"] is None else int(r["year"])
 
 
-#: The flows an alert quotes, and the name its evidence is kept under between runs (`_sources`).
+#: The flows an alert quotes, and the name their records are kept under between runs.
 FLOWS = ("sold", "exported")
 KEPT = "mass_balance_break_sources"
 
 
 def _figures(r: dict) -> tuple:
     """What an actor-year's quoted flows are taken from, as the tally sums it: its records sold or
-    exported with a fine mass (those `largest_flows` ranks), their mass and value. Batches are only
-    added between an analysis and the scoped one after it (a batch removed runs it in full), so the
-    same figures mean that no record was added to the actor-year: its largest flows are the same."""
+    exported with a fine mass (those `largest_flows` ranks), their mass and value (see
+    `_supply.kept_largest_flows`)."""
     return r["out_records"], r["sold_kg"], r["exported_kg"], r["out_value_usd"]
-
-
-def _sources(ctx: DetectContext, purity: str, found: list[dict], limit: int) -> dict[tuple, list[dict]]:
-    """The largest flows of each actor-year of `found` (`largest_flows`: a scan of every trade, 0.4-0.7 s
-    at ×30 whichever actors it is about). Kept between runs (`filon.detect.kept`) with the figures they
-    were taken at (`_figures`), so a scoped run reads only those of the actor-years the new batches
-    added records to, and takes the others' from the last run: the same records, in the same order."""
-    keys = {_key(r) for r in found}
-    kept = (ctx.full or ctx).kept
-    if kept is None:
-        return largest_flows(ctx, purity, FLOWS, keys, limit)
-    parts = (purity, limit, FLOWS)
-    last: dict[tuple, tuple[tuple, list[dict]]] = {}
-    if ctx.scope_keys is not None:  # (a full run keeps what it finds, but takes nothing from before)
-        was = kept.find(KEPT, parts, ())
-        last = was[0] if was is not None and isinstance(was[0], dict) else {}
-    figures = {_key(r): _figures(r) for r in found}
-    reused = {k: last[k][1] for k in keys if k in last and last[k][0] == figures[k]}
-    sources = {**reused, **largest_flows(ctx, purity, FLOWS, keys - reused.keys(), limit)}
-    if keys - reused.keys() or not last:
-        kept.put(KEPT, parts, (), {**last, **{k: (figures[k], sources.get(k, [])) for k in keys}})
-    return sources
 
 
 @detector("mass_balance_break", version="1.0", title="Mass balance break",
@@ -103,7 +80,8 @@ def detect(ctx: DetectContext, p: Parameters) -> list[Alert]:
     # a scoped run is about some actors (the tally holds everyone's balances, the other tables their rows)
     found = [r for r in ctx.query(_balance_sql(p, ctx.tally(supply_tally(purity, p.carry_months))))
              if ctx.in_scope(r["actor_id"])]
-    sources = _sources(ctx, purity, found, int(p.max_sources))
+    sources = kept_largest_flows(ctx, KEPT, purity, FLOWS, {_key(r): _figures(r) for r in found},
+                                 int(p.max_sources))
     for r in found:
         excess = r["out_kg"] - r["in_kg"]
         share = excess / r["out_kg"]

@@ -110,7 +110,9 @@ def run_analysis(source: Path, out: Path, *, detectors: list[str] | None = None,
         if (Path(source) / MANIFEST).exists():  # a throw-away workspace leaves nothing for a next run
             ctx.kept = kept_values(out, prints, read=not full)
             if engine == "duckdb":
-                ctx.tallies = TallyStore(out / incremental.STATE_DIR / "tallies", ws, prints, read=not full)
+                ctx.tallies = TallyStore(out / incremental.STATE_DIR / "tallies", ws, prints, read=not full,
+                                         background=True)
+                cleanup.callback(ctx.tallies.wait)  # the tallies kept for the next run are written beside it
         state = incremental.RunState(workspace=str(ws.path.resolve()),
                                      detectors=dict(last.detectors) if last else {})
         scoped = incremental.ScopedConnection(ws)  # shared by the scoped runs, opened by the first

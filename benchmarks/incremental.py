@@ -13,8 +13,9 @@ each time from a copy of that first result folder:
   `filon.detect.incremental`),
 - full: `filon analyze WS --out OUT --full` (everything recomputed).
 
-Both run in this process, after a warm-up, so neither pays Python's start-up. Prints the two
-times, the ratio, and whether both give the same alerts (same ids; scores and values at risk
+Both run in this process, after a warm-up, so neither pays Python's start-up; each `--repeat`
+times (default 3), alternately, each time from a fresh copy of that first result folder. Prints the
+median times (and every time measured), the ratio of the medians, and whether both give the same alerts (same ids; scores and values at risk
 equal up to the last rounded digit, which depends on DuckDB's parallel summation order).
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -72,7 +74,7 @@ def same(a: dict[str, tuple[float, float]], b: dict[str, tuple[float, float]]) -
                                         for k in a)
 
 
-def run(root: Path, scale: float, tables: list[str], share: float) -> dict[str, object]:
+def run(root: Path, scale: float, tables: list[str], share: float, repeat: int = 3) -> dict[str, object]:
     from filon.detect.runner import run_analysis
     from filon.ingest.load import ingest_package
 
@@ -88,23 +90,30 @@ def run(root: Path, scale: float, tables: list[str], share: float) -> dict[str, 
     t = time.perf_counter()
     ingest_package(batch, ws)
     ingest_s = time.perf_counter() - t
-    timings, results = {}, {}
-    for mode in ("incremental", "full"):
-        out = work / mode
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.copytree(first, out)
-        steps: list[tuple[float, str]] = []
-        t = time.perf_counter()
-        result = run_analysis(ws, out, full=mode == "full", progress=lambda m: steps.append((time.perf_counter(), m)))
-        timings[mode] = time.perf_counter() - t
-        ends = [s[0] for s in steps[1:]] + [t + timings[mode]]
-        slowest = sorted(((end - at, m) for (at, m), end in zip(steps, ends)), reverse=True)[:6]
-        print(f"  {mode}: " + "; ".join(f"{m} {d:.1f}s" for d, m in slowest), flush=True)
-        results[mode] = (alerts(out), result)
+    timings: dict[str, list[float]] = {"incremental": [], "full": []}
+    results = {}
+    for i in range(repeat):
+        for mode in ("incremental", "full"):
+            out = work / mode
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.copytree(first, out)
+            steps: list[tuple[float, str]] = []
+            t = time.perf_counter()
+            result = run_analysis(ws, out, full=mode == "full", progress=lambda m: steps.append((time.perf_counter(), m)))
+            took = time.perf_counter() - t
+            timings[mode].append(took)
+            if i == 0:
+                ends = [s[0] for s in steps[1:]] + [t + took]
+                slowest = sorted(((end - at, m) for (at, m), end in zip(steps, ends)), reverse=True)[:6]
+                print(f"  {mode}: " + "; ".join(f"{m} {d:.1f}s" for d, m in slowest), flush=True)
+            results[mode] = (alerts(out), result)
+    for mode, times in timings.items():
+        print(f"  {mode} runs: " + ", ".join(f"{x:.2f}s" for x in times), flush=True)
+    median = {mode: statistics.median(times) for mode, times in timings.items()}
     inc, full = results["incremental"], results["full"]
     return {"tables": label, "batch_rows": rows, "ingest_s": round(ingest_s, 2),
-            "incremental_s": round(timings["incremental"], 2), "full_s": round(timings["full"], 2),
-            "ratio": round(timings["full"] / timings["incremental"], 1),
+            "incremental_s": round(median["incremental"], 2), "full_s": round(median["full"], 2),
+            "ratio": round(median["full"] / median["incremental"], 1),
             "reused": len(inc[1].reused), "scoped": len(getattr(inc[1], "scoped", [])),
             "detectors": len(inc[1].detectors), "alerts": len(full[0]), "same_alerts": same(inc[0], full[0])}
 
@@ -114,6 +123,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--tables", nargs="+", default=["exports", "production", "trades"])
     ap.add_argument("--share", type=float, default=0.01)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each mode (medians are reported)")
     ap.add_argument("--together", action="store_true", help="also one batch of every table at once")
     args = ap.parse_args()
     root = Path(__file__).resolve().parent / "_data"
@@ -123,7 +133,7 @@ def main() -> None:
     cases = [[t] for t in args.tables] + ([args.tables] if args.together and len(args.tables) > 1 else [])
     print(f"{'batch':28} {'rows':>6} {'ingest':>7} {'incremental':>12} {'full':>7} {'ratio':>6} {'reused':>7} {'scoped':>7} same")
     for tables in cases:
-        r = run(root, args.scale, tables, args.share)
+        r = run(root, args.scale, tables, args.share, args.repeat)
         print(f"{r['tables']:28} {r['batch_rows']:>6} {r['ingest_s']:>6}s {r['incremental_s']:>11}s {r['full_s']:>6}s "
               f"{r['ratio']:>5}x {r['reused']:>3}/{r['detectors']:<3} {r['scoped']:>7} {r['same_alerts']}", flush=True)
 

@@ -27,6 +27,12 @@ def run(package: Path, tmp_path: Path, params: Parameters | None = None):
     return {a.subject_id: a for a in detect(ctx, params or defaults("sanctioned_party"))}
 
 
+#: CO-A001 held by a holding 90 % owned by Jairo Alonso Osorio Restrepo, named without an id.
+HELD_BY_OSORIO = {"ownership": ["O1,CO-A001,CO-H001,,100,shareholding,2019-01-01,",
+                                "O2,CO-H001,,\"Osorio Restrepo, Jairo Alonso\",90,beneficial,2019-01-01,"],
+                  "actors": ["CO-H001,CO,Inversiones Andinas S.A.S.,company,,,2018-01-01,,,"]}
+
+
 def write(package: Path, sanctions: list[str], ownership: list[str] = (), actors: list[str] = ()) -> None:
     (package / "sanctions.csv").write_text(SAN_HEADER + "".join(s + "\n" for s in sanctions), encoding="utf-8")
     (package / "ownership.csv").write_text(OWN_HEADER + "".join(o + "\n" for o in ownership), encoding="utf-8")
@@ -154,9 +160,7 @@ def test_a_scoped_run_reads_the_owners_above_its_subjects(package: Path, tmp_pat
     make up the path; it alerts on its subjects alone, exactly as a full run does."""
     write(package, ["S1,JAIRO ALONSO OSORIO RESTREPO,person,CO,,OFAC SDN,x",
                     "S2,ORO ANDINO COMERCIALIZADORA,company,PE,20613456784,OFAC SDN,x"],
-          ownership=["O1,CO-A001,CO-H001,,100,shareholding,2019-01-01,",
-                     "O2,CO-H001,,\"Osorio Restrepo, Jairo Alonso\",90,beneficial,2019-01-01,"],
-          actors=["CO-H001,CO,Inversiones Andinas S.A.S.,company,,,2018-01-01,,,"])
+          **HELD_BY_OSORIO)
     ingest_package(package, tmp_path / "ws")
     full = DetectContext(DuckDBEngine(Workspace(tmp_path / "ws").connect()))
     p = defaults("sanctioned_party")
@@ -177,9 +181,7 @@ def test_kept_screening_gives_the_same_alerts_without_screening_again(package: P
     from filon.detect.kept import KeptValues
 
     write(package, ["S1,JAIRO ALONSO OSORIO RESTREPO,person,CO,,OFAC SDN,x", "S2,XX GHOST,,,,OFAC SDN,x"],
-          ownership=["O1,CO-A001,CO-H001,,100,shareholding,2019-01-01,",
-                     "O2,CO-H001,,\"Osorio Restrepo, Jairo Alonso\",90,beneficial,2019-01-01,"],
-          actors=["CO-H001,CO,Inversiones Andinas S.A.S.,company,,,2018-01-01,,,"])
+          **HELD_BY_OSORIO)
     ingest_package(package, tmp_path / "ws")
     ws = Workspace(tmp_path / "ws")
     screened: list[str] = []

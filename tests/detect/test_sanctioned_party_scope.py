@@ -12,7 +12,7 @@ from filon.detect.sanctioned_party import DEALING_SQL, detect
 from filon.engine.duckdb import DuckDBEngine
 from filon.ingest.load import ingest_package
 from filon.store.workspace import Workspace
-from tests.detect.test_sanctioned_party import write
+from tests.detect.test_sanctioned_party import HELD_BY_OSORIO, write
 
 
 class Recording(DuckDBEngine):
@@ -34,9 +34,7 @@ class Recording(DuckDBEngine):
 def test_a_scoped_run_screens_its_keys_without_finding_every_dealer(package: Path, tmp_path: Path) -> None:
     write(package, ["S1,ORO ANDINO COMERCIALIZADORA,company,PE,20613456784,OFAC SDN,x",
                     "S2,JAIRO ALONSO OSORIO RESTREPO,person,CO,,OFAC SDN,x"],
-          ownership=["O1,CO-A001,CO-H001,,100,shareholding,2019-01-01,",
-                     "O2,CO-H001,,\"Osorio Restrepo, Jairo Alonso\",90,beneficial,2019-01-01,"],
-          actors=["CO-H001,CO,Inversiones Andinas S.A.S.,company,,,2018-01-01,,,"])
+          **HELD_BY_OSORIO)
     ingest_package(package, tmp_path / "ws")
     ws = Workspace(tmp_path / "ws")
     p = defaults("sanctioned_party")

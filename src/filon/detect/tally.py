@@ -135,8 +135,10 @@ class TallyStore:
         else:  # the last run's tally plus the new batches' one
             table = _merged(tally, found[0], con.execute(self._over(tally, found[1])).to_arrow_table())
         if not self.background:
-            self._writing.append((tally.name, _done_now(self._store, table, ident, now, blob, meta)))
-            self.wait()
+            try:
+                self._store(table, ident, now, blob, meta)
+            except OSError as err:  # a folder we cannot write: the next run computes it from all rows
+                log.info("could not keep tally %s for the next run: %s", tally.name, err)
             return table
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
@@ -194,18 +196,6 @@ class TallyStore:
         tmp = meta.with_suffix(".json.tmp")
         tmp.write_text(json.dumps({"ident": ident, "sha256": digest, "batches": now}), encoding="utf-8")
         os.replace(tmp, meta)
-
-
-def _done_now(write: Any, *args: Any) -> Any:
-    """`write(*args)` done here, as a finished future (its error kept for `TallyStore.wait`)."""
-    from concurrent.futures import Future
-
-    future: Future = Future()
-    try:
-        future.set_result(write(*args))
-    except OSError as err:  # (anything else is a bug, raised here as before)
-        future.set_exception(err)
-    return future
 
 
 def _merged(tally: Tally, kept: Any, new: Any) -> Any:
